@@ -1,0 +1,75 @@
+# Sales order management: `make run` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export DJANGO_SETTINGS_MODULE ?= orders_site.settings.local
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version' 
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+.PHONY: install
+install: $(VENV)/.installed ## Create the virtualenv and install the pinned requirements
+
+.PHONY: migrate
+migrate: install ## Apply the migrations (SQLite unless DATABASE_URL is set)
+	$(PY) manage.py migrate --noinput
+
+.PHONY: demo
+demo: migrate ## Load the demo data (users per role, products, customers, orders)
+	$(PY) manage.py seed_demo
+
+.PHONY: run
+run: demo ## Set everything up and run the app on http://127.0.0.1:8000 with demo data
+	@echo ""
+	@echo "  Sales order management is running at http://$(HOST):$(PORT)/"
+	@echo "  Admin (managers):                   http://$(HOST):$(PORT)/admin/"
+	@echo "  Demo logins (password 'demo'): sales, manager, warehouse, logistics,"
+	@echo "                                 aftersales, integration, admin (superuser)"
+	@echo ""
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+.PHONY: test
+test: install ## Set everything up and run the checks and the whole test suite
+	DJANGO_SETTINGS_MODULE=orders_site.settings.test $(PY) manage.py check
+	DJANGO_SETTINGS_MODULE=orders_site.settings.test $(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: install ## ruff check and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+.PHONY: format
+format: install ## ruff format and fix imports
+	$(VENV)/bin/ruff check --fix --select I .
+	$(VENV)/bin/ruff format .
+
+.PHONY: messages
+messages: install ## Extract strings into locale/zh_Hans and compile the .mo files (needs gettext)
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --no-obsolete
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+
+.PHONY: screenshots
+screenshots: install ## Take the screenshots under docs/screenshots/ (needs /usr/bin/chromium)
+	$(PY) -m pytest tests/e2e -m browser -k screenshot -p no:cacheprovider
+
+.PHONY: check-deploy
+check-deploy: install ## manage.py check --deploy under production settings
+	DJANGO_SETTINGS_MODULE=orders_site.settings.production SECRET_KEY=$${SECRET_KEY:-check-deploy-$$(date +%s)-a-long-random-looking-value-for-the-check} \
+	  ALLOWED_HOSTS=orders.example.com $(PY) manage.py check --deploy --fail-level WARNING
+
+.PHONY: clean
+clean: ## Remove the virtualenv, the SQLite database and caches
+	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache staticfiles

@@ -1,0 +1,28 @@
+from orders_site.errors import ConflictError, DomainError, ForbiddenError
+
+
+class InvalidTransition(DomainError):
+    """The order is not in a state that allows this move (or a condition fails)."""
+
+    code = "invalid_transition"
+    status = 409
+
+
+class TransitionForbidden(ForbiddenError):
+    """The user's role may not take this transition."""
+
+
+class OrderConflict(ConflictError):
+    """The order changed since the caller loaded it."""
+
+
+class OrderNotEditable(DomainError):
+    code = "not_editable"
+    status = 409
+
+
+class OrderInvalid(DomainError):
+    """Input that fails a business rule, with the fields at fault."""
+
+    code = "invalid"
+    status = 400

@@ -1,0 +1,21 @@
+"""Create the role groups with their permissions (orders/roles.py)."""
+
+from django.db import migrations
+
+
+def create_roles(apps, schema_editor):
+    from orders.roles import sync_roles
+
+    sync_roles(apps)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("orders", "0001_initial"),
+        ("inventory", "0002_initial"),
+        ("shipping", "0001_initial"),
+    ]
+
+    operations = [migrations.RunPython(create_roles, migrations.RunPython.noop)]

@@ -1,0 +1,107 @@
+"""The roles of the process as Django groups, and the permissions each holds.
+
+This is the one permission rule set: the ``@transition`` permissions on
+``Order`` name these codenames, and the UI, the admin and the API all check
+them through the services.
+"""
+
+SALES = "Sales"
+SALES_MANAGER = "Sales Manager"
+WAREHOUSE = "Warehouse"
+LOGISTICS = "Logistics"
+AFTER_SALES = "After-sales"
+INTEGRATION = "Integration"
+
+_SALES = [
+    "orders.view_order",
+    "orders.add_order",
+    "orders.change_order",
+    "orders.submit_order",
+    "orders.cancel_order",
+    "orders.view_customer",
+    "orders.add_customer",
+    "orders.change_customer",
+    "orders.view_customercontact",
+    "orders.add_customercontact",
+    "inventory.view_product",
+    "inventory.view_stockitem",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    SALES: _SALES,
+    SALES_MANAGER: [
+        *_SALES,
+        "orders.review_order",
+        "orders.complete_order",
+        "orders.archive_order",
+        "orders.view_orderevent",
+        "orders.view_orderline",
+        "inventory.change_product",
+        "inventory.add_product",
+        "inventory.change_stockitem",
+        "inventory.view_stockmovement",
+        "inventory.add_stockmovement",
+        "inventory.view_warehouse",
+        "shipping.view_transittime",
+        "shipping.change_transittime",
+        "shipping.add_transittime",
+    ],
+    WAREHOUSE: [
+        "orders.view_order",
+        "orders.pick_order",
+        "orders.qc_order",
+        "orders.pack_order",
+        "inventory.view_product",
+        "inventory.view_stockitem",
+    ],
+    LOGISTICS: [
+        "orders.view_order",
+        "orders.view_customer",
+        "orders.ship_order",
+        "orders.deliver_order",
+        "shipping.view_transittime",
+        "shipping.change_transittime",
+    ],
+    AFTER_SALES: [
+        "orders.view_order",
+        "orders.view_customer",
+        "orders.view_customercontact",
+        "orders.add_customercontact",
+        "orders.complete_order",
+    ],
+    INTEGRATION: [
+        "orders.view_order",
+        "orders.add_order",
+        "orders.change_order",
+        "orders.submit_order",
+        "orders.cancel_order",
+        "orders.view_customer",
+        "orders.add_customer",
+        "orders.change_customer",
+        "inventory.view_product",
+        "inventory.view_stockitem",
+    ],
+}
+
+
+def sync_roles(apps=None) -> None:
+    """Create or update every role group with exactly its permissions."""
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+
+    apps = apps or global_apps
+    for config in apps.get_app_configs():
+        config.models_module = True
+        create_permissions(config, verbosity=0, apps=apps)
+        config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(wanted)

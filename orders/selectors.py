@@ -1,0 +1,189 @@
+"""Reads of orders: lists, the timeline, the review queue, the findings."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from inventory.models import StockItem
+
+from .models import OPEN_STATUSES, Order, OrderEvent, OrderStatus
+
+
+def order_list(*, filters: dict[str, Any] | None = None) -> QuerySet[Order]:
+    """Orders for the list pages, with what a row shows fetched up front."""
+    filters = filters or {}
+    qs = Order.objects.select_related("customer", "salesperson")
+    if status := filters.get("status"):
+        qs = qs.filter(status=status)
+    if customer := filters.get("customer"):
+        qs = qs.filter(customer=customer)
+    if salesperson := filters.get("salesperson"):
+        qs = qs.filter(salesperson=salesperson)
+    if date_from := filters.get("date_from"):
+        qs = qs.filter(created_at__date__gte=date_from)
+    if date_to := filters.get("date_to"):
+        qs = qs.filter(created_at__date__lte=date_to)
+    if q := (filters.get("q") or "").strip():
+        qs = qs.filter(
+            Q(number__icontains=q)
+            | Q(customer__name__icontains=q)
+            | Q(customer__company__icontains=q)
+            | Q(customer__phone__icontains=q.replace(" ", ""))
+        )
+    return qs.order_by("-created_at", "-pk")
+
+
+def review_queue() -> QuerySet[Order]:
+    """Submitted orders, oldest first (process 2.1)."""
+    return (
+        Order.objects.filter(status=OrderStatus.SUBMITTED)
+        .select_related("customer", "salesperson")
+        .order_by("updated_at", "pk")
+    )
+
+
+def order_timeline(*, order: Order) -> QuerySet[OrderEvent]:
+    return order.events.select_related("actor").order_by("created_at", "pk")
+
+
+def order_available_transitions(*, order: Order, user) -> list[str]:
+    """Names of the transitions this user may take on this order now."""
+    return [t.name for t in order.get_available_user_status_transitions(user)]
+
+
+def role_allows(*, order: Order, user, transition: str) -> bool:
+    """Whether the user's role may take this transition at all, whatever the
+    order's state: the permission declared on the ``@transition``."""
+    meta = getattr(order, transition)._django_fsm
+    return any(t.has_perm(order, user) for t in meta.transitions.values())
+
+
+TRANSITION_LABELS = {
+    "submit": gettext_lazy("submit"),
+    "request_adjustment": gettext_lazy("request adjustment"),
+    "resubmit": gettext_lazy("resubmit"),
+    "approve": gettext_lazy("approve"),
+    "cancel": gettext_lazy("cancel"),
+    "start_picking": gettext_lazy("start picking"),
+    "finish_picking": gettext_lazy("finish picking"),
+    "pass_qc": gettext_lazy("pass quality check"),
+    "fail_qc": gettext_lazy("fail quality check"),
+    "pack": gettext_lazy("pack"),
+    "ship": gettext_lazy("ship"),
+    "confirm_delivery": gettext_lazy("confirm delivery"),
+    "complete": gettext_lazy("complete"),
+    "archive": gettext_lazy("archive"),
+}
+
+
+def earliest_feasible_date(*, province: str, today: datetime.date | None = None) -> datetime.date:
+    """Processing days plus transit days to the province (process 2.1)."""
+    from shipping.models import TransitTime
+
+    today = today or timezone.localdate()
+    transit = (
+        TransitTime.objects.filter(province=province).values_list("transit_days", flat=True).first()
+    )
+    if transit is None:
+        transit = settings.ORDERS_DEFAULT_TRANSIT_DAYS
+    return today + datetime.timedelta(days=settings.ORDERS_PROCESSING_DAYS + transit)
+
+
+def customer_open_total(*, customer_id: int, exclude_order_id: int | None = None) -> Decimal:
+    qs = Order.objects.filter(customer_id=customer_id, status__in=OPEN_STATUSES)
+    if exclude_order_id:
+        qs = qs.exclude(pk=exclude_order_id)
+    return qs.aggregate(s=Sum("total"))["s"] or Decimal("0")
+
+
+def order_compute_findings(*, order: Order) -> list[dict[str, Any]]:
+    """The manager's review checklist (process 2.1–2.2), as data.
+
+    Each finding is ``{"code": ..., ...params}``; ``finding_message`` renders
+    it in the reader's language, so stored findings translate.
+    """
+    findings: list[dict[str, Any]] = []
+    lines = list(order.lines.select_related("product"))
+    wanted: dict[int, int] = defaultdict(int)
+    for line in lines:
+        wanted[line.product_id] += line.quantity
+    available = {
+        item.product_id: item.available
+        for item in StockItem.objects.filter(warehouse=order.warehouse, product_id__in=wanted)
+    }
+    seen = set()
+    for line in lines:
+        if line.product_id not in seen:
+            seen.add(line.product_id)
+            have = available.get(line.product_id, 0)
+            if have < wanted[line.product_id]:
+                findings.append(
+                    {
+                        "code": "stock_shortage",
+                        "sku": line.product.sku,
+                        "requested": wanted[line.product_id],
+                        "available": have,
+                    }
+                )
+        if line.unit_price != line.product.list_price:
+            findings.append(
+                {
+                    "code": "price_changed",
+                    "sku": line.product.sku,
+                    "unit_price": str(line.unit_price),
+                    "list_price": str(line.product.list_price),
+                }
+            )
+    earliest = earliest_feasible_date(province=order.customer.province)
+    if order.requested_delivery_date < earliest:
+        findings.append(
+            {
+                "code": "delivery_date",
+                "requested": order.requested_delivery_date.isoformat(),
+                "earliest": earliest.isoformat(),
+            }
+        )
+    limit = order.customer.credit_limit
+    if limit is not None:
+        exposure = customer_open_total(customer_id=order.customer_id, exclude_order_id=order.pk)
+        if exposure + order.total > limit:
+            findings.append(
+                {
+                    "code": "credit_limit",
+                    "open_total": str(exposure),
+                    "order_total": str(order.total),
+                    "credit_limit": str(limit),
+                }
+            )
+    return findings
+
+
+def finding_message(finding: dict[str, Any]) -> str:
+    code = finding.get("code")
+    if code == "stock_shortage":
+        return _("%(sku)s: %(requested)s requested, only %(available)s available.") % finding
+    if code == "price_changed":
+        return _("%(sku)s: price %(unit_price)s differs from list price %(list_price)s.") % finding
+    if code == "delivery_date":
+        return (
+            _("Requested date %(requested)s is before the earliest feasible %(earliest)s.")
+            % finding
+        )
+    if code == "credit_limit":
+        return (
+            _(
+                "Over credit limit: open orders %(open_total)s + this order %(order_total)s "
+                "> limit %(credit_limit)s."
+            )
+            % finding
+        )
+    return str(finding)

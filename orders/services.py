@@ -1,0 +1,578 @@
+"""Every write to orders. Each state change passes through ``_transition``:
+one transaction, the order row locked, the FSM method called, the audit event
+written beside it. Views, admin actions, the API and tasks all call these."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_fsm import can_proceed
+
+from inventory import services as inventory_services
+from inventory.models import Product
+
+from .exceptions import (
+    InvalidTransition,
+    OrderConflict,
+    OrderInvalid,
+    OrderNotEditable,
+    TransitionForbidden,
+)
+from .models import (
+    Customer,
+    CustomerContact,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderNumberSequence,
+    OrderStatus,
+)
+from .selectors import (
+    TRANSITION_LABELS,
+    order_available_transitions,
+    order_compute_findings,
+    role_allows,
+)
+
+ADJUSTMENT_REASONS = ["stock_shortage", "price_change", "delivery_date", "credit", "other"]
+
+
+@dataclass(frozen=True)
+class LineInput:
+    product: Product
+    quantity: int
+    unit_price: Decimal | None = None
+
+
+# --- numbering -------------------------------------------------------------
+
+
+def order_number_next(*, year: int | None = None) -> str:
+    """``SO-<year>-<6 digits>``, unique under concurrency.
+
+    The year's counter row is created if missing and then locked with
+    ``select_for_update``; the increment is an ``F()`` update, so two intakes
+    never read the same value. Must run inside a transaction.
+    """
+    year = year or timezone.localdate().year
+    OrderNumberSequence.objects.get_or_create(year=year)
+    seq = OrderNumberSequence.objects.select_for_update().get(year=year)
+    OrderNumberSequence.objects.filter(pk=seq.pk).update(last_value=F("last_value") + 1)
+    seq.refresh_from_db()
+    return f"SO-{year}-{seq.last_value:06d}"
+
+
+# --- intake (process 1) ----------------------------------------------------
+
+
+def _validate_lines(lines: Iterable[LineInput]) -> list[LineInput]:
+    lines = list(lines)
+    errors: dict[str, list[str]] = {}
+    if not lines:
+        errors["lines"] = [_("Add at least one line.")]
+    for i, line in enumerate(lines):
+        if not isinstance(line.quantity, int) or line.quantity <= 0:
+            errors[f"lines[{i}].quantity"] = [_("Enter a whole number greater than zero.")]
+        if line.unit_price is not None and line.unit_price < 0:
+            errors[f"lines[{i}].unit_price"] = [_("A price cannot be negative.")]
+        if not line.product.is_active:
+            errors[f"lines[{i}].product"] = [
+                _("%(sku)s is no longer sold.") % {"sku": line.product.sku}
+            ]
+    if errors:
+        raise OrderInvalid(_("The order lines are not valid."), fields=errors)
+    return lines
+
+
+def _write_lines(*, order: Order, lines: list[LineInput]) -> None:
+    """Replace the order's lines; the unit price is captured now (list price
+    unless one is given) and the total recomputed."""
+    order.lines.all().delete()
+    objs = []
+    for line in lines:
+        price = line.unit_price if line.unit_price is not None else line.product.list_price
+        objs.append(
+            OrderLine(
+                order=order,
+                product=line.product,
+                quantity=line.quantity,
+                unit_price=price,
+                line_total=(price * line.quantity).quantize(Decimal("0.01")),
+            )
+        )
+    OrderLine.objects.bulk_create(objs)
+    order.total = sum((o.line_total for o in objs), Decimal("0.00"))
+
+
+def _event(
+    *, order: Order, kind: str, actor, note: str = "", data: dict | None = None, **extra: Any
+) -> OrderEvent:
+    return OrderEvent.objects.create(
+        order=order,
+        kind=kind,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        note=note,
+        data=data or {},
+        **extra,
+    )
+
+
+@transaction.atomic
+def order_create(
+    *,
+    customer: Customer,
+    salesperson,
+    created_by,
+    channel: str,
+    requested_delivery_date: datetime.date,
+    payment_method: str,
+    lines: Iterable[LineInput],
+    notes: str = "",
+) -> Order:
+    """Record a new order in ``draft`` (process 1.1–1.2) with its number."""
+    lines = _validate_lines(lines)
+    order = Order(
+        number=order_number_next(),
+        customer=customer,
+        salesperson=salesperson,
+        created_by=created_by,
+        channel=channel,
+        requested_delivery_date=requested_delivery_date,
+        payment_method=payment_method,
+        notes=notes,
+        warehouse=inventory_services.warehouse_default(),
+    )
+    order.save()
+    _write_lines(order=order, lines=lines)
+    order.save(update_fields=["total"])
+    _event(order=order, kind=OrderEvent.Kind.CREATED, actor=created_by, to_status=order.status)
+    return order
+
+
+def _lock(order: Order) -> Order:
+    """Re-read the order with its row locked; refuse if it changed meanwhile."""
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if locked.status != order.status:
+        raise OrderConflict(
+            _(
+                "Order %(number)s was changed by someone else meanwhile "
+                "(now %(status)s). Reload it and try again."
+            )
+            % {"number": locked.number, "status": locked.get_status_display()},
+            status_now=locked.status,
+        )
+    return locked
+
+
+@transaction.atomic
+def order_update(
+    *,
+    order: Order,
+    user,
+    lines: Iterable[LineInput] | None = None,
+    **fields: Any,
+) -> Order:
+    """Amend an order; only in ``draft`` or ``needs_adjustment`` (process 2.2)."""
+    allowed = {
+        "customer",
+        "salesperson",
+        "channel",
+        "requested_delivery_date",
+        "payment_method",
+        "notes",
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise OrderInvalid(
+            _("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))},
+            fields={f: [_("This field cannot be changed.")] for f in unknown},
+        )
+    locked = _lock(order)
+    if not locked.is_editable:
+        raise OrderNotEditable(
+            _("Order %(number)s is %(status)s and can no longer be edited.")
+            % {"number": locked.number, "status": locked.get_status_display()},
+            status_now=locked.status,
+        )
+    changed = {}
+    for name, value in fields.items():
+        old = getattr(locked, name)
+        if old != value:
+            changed[name] = [str(old), str(value)]
+            setattr(locked, name, value)
+    if lines is not None:
+        lines = _validate_lines(lines)
+        before = [(ln.product.sku, ln.quantity, str(ln.unit_price)) for ln in locked.lines.all()]
+        _write_lines(order=locked, lines=lines)
+        after = [(ln.product.sku, ln.quantity, str(ln.unit_price)) for ln in locked.lines.all()]
+        if before != after:
+            changed["lines"] = [before, after]
+    locked.save()
+    if changed:
+        _event(order=locked, kind=OrderEvent.Kind.UPDATED, actor=user, data={"changes": changed})
+    return locked
+
+
+@transaction.atomic
+def order_record_contact(*, order: Order, user, channel: str, summary: str) -> CustomerContact:
+    """Process 2.2: what sales told the customer and what they agreed."""
+    if not summary.strip():
+        raise OrderInvalid(
+            _("Write what was discussed."), fields={"summary": [_("This field is required.")]}
+        )
+    if channel not in CustomerContact.Channel.values:
+        raise OrderInvalid(_("Choose a channel."), fields={"channel": [_("Not a valid choice.")]})
+    contact = CustomerContact.objects.create(
+        order=order, channel=channel, summary=summary, contacted_by=user
+    )
+    _event(
+        order=order,
+        kind=OrderEvent.Kind.CONTACT,
+        actor=user,
+        note=summary,
+        data={"channel": channel, "contact_id": contact.pk},
+    )
+    return contact
+
+
+# --- the one path for every transition -------------------------------------
+
+
+def _transition(
+    *,
+    order: Order,
+    user,
+    name: str,
+    note: str = "",
+    data: dict | None = None,
+    before: Callable[[Order], dict | None] | None = None,
+    after: Callable[[Order], dict | None] | None = None,
+) -> Order:
+    """Run transition ``name`` on ``order`` for ``user``.
+
+    Lock the row (a second worker waits, then sees the new status and gets a
+    conflict), check the role and the state, let ``before`` do the side work
+    that must happen first (reserve stock, record a shipment), flip the state,
+    let ``after`` recompute what depends on the new state, save, and write the
+    audit event, all in one transaction: a failure anywhere changes nothing.
+    """
+    with transaction.atomic():
+        locked = _lock(order)
+        method = getattr(locked, name)
+        if not role_allows(order=locked, user=user, transition=name):
+            raise TransitionForbidden(
+                _("Your role may not %(action)s orders.") % {"action": _action(name)},
+                status_now=locked.status,
+            )
+        if not can_proceed(method, check_conditions=False):
+            raise InvalidTransition(
+                _("Order %(number)s cannot %(action)s while %(status)s.")
+                % {
+                    "number": locked.number,
+                    "action": _action(name),
+                    "status": locked.get_status_display(),
+                },
+                status_now=locked.status,
+                allowed_transitions=order_available_transitions(order=locked, user=user),
+            )
+        if before:
+            extra = before(locked) or {}
+        else:
+            extra = {}
+        if not can_proceed(method):
+            raise InvalidTransition(
+                CONDITION_MESSAGES.get(name, _("A condition of this step is not met.")),
+                status_now=locked.status,
+                allowed_transitions=order_available_transitions(order=locked, user=user),
+            )
+        data = {**(data or {}), **extra}
+        from_status = locked.status
+        method()
+        if after:
+            data.update(after(locked) or {})
+        locked.save()
+        _event(
+            order=locked,
+            kind=OrderEvent.Kind.TRANSITION,
+            actor=user,
+            note=note,
+            data=data,
+            transition=name,
+            from_status=from_status,
+            to_status=locked.status,
+        )
+    order.refresh_from_db()
+    return locked
+
+
+def _action(name: str) -> str:
+    return str(TRANSITION_LABELS.get(name, name))
+
+
+CONDITION_MESSAGES = {
+    "submit": gettext_lazy("Add at least one line before submitting."),
+    "resubmit": gettext_lazy("Add at least one line before submitting."),
+    "finish_picking": gettext_lazy("Every line must be fully picked first."),
+    "pack": gettext_lazy("Record at least one package first."),
+    "ship": gettext_lazy("Record the carrier and tracking number first."),
+}
+
+
+def _store_findings(order: Order) -> dict:
+    order.review_findings = order_compute_findings(order=order)
+    order.findings_computed_at = timezone.now()
+    return {"findings": [f["code"] for f in order.review_findings]}
+
+
+def order_submit(*, order: Order, user, note: str = "") -> Order:
+    """Process 1.3: sales confirms the order; review findings are computed."""
+    return _transition(order=order, user=user, name="submit", note=note, after=_store_findings)
+
+
+def order_resubmit(*, order: Order, user, note: str = "") -> Order:
+    """Process 2.2: the amended order goes back to review; findings recomputed."""
+    return _transition(order=order, user=user, name="resubmit", note=note, after=_store_findings)
+
+
+def order_request_adjustment(*, order: Order, user, reason: str, note: str = "") -> Order:
+    """Process 2.2: the manager sends the order back to sales with a reason."""
+    if reason not in ADJUSTMENT_REASONS:
+        raise OrderInvalid(
+            _("Choose a reason: %(r)s.") % {"r": ", ".join(ADJUSTMENT_REASONS)},
+            fields={"reason": [_("Not a valid choice.")]},
+        )
+    return _transition(
+        order=order, user=user, name="request_adjustment", note=note, data={"reason": reason}
+    )
+
+
+def order_approve(*, order: Order, user, note: str = "") -> Order:
+    """Process 2.3: approve and reserve stock for every line, all or nothing.
+
+    Raises ``InsufficientStock`` naming the short SKUs; then nothing is
+    reserved and the order stays submitted.
+    """
+
+    def reserve(locked: Order) -> dict:
+        moves = inventory_services.stock_reserve_for_order(order=locked, user=user)
+        return {"reserved": {m.stock_item.product.sku: m.reserved_change for m in moves}}
+
+    return _transition(order=order, user=user, name="approve", note=note, before=reserve)
+
+
+CANCEL_REASONS = ["customer_request", "stock_unavailable", "payment", "duplicate", "other"]
+
+
+def order_cancel(*, order: Order, user, reason: str, note: str = "") -> Order:
+    """Cancel before shipping, with a reason; any reservation is released."""
+    if not (reason or "").strip():
+        raise OrderInvalid(
+            _("Say why the order is cancelled."), fields={"reason": [_("This field is required.")]}
+        )
+
+    def release(locked: Order) -> dict:
+        moves = inventory_services.stock_release_for_order(
+            order=locked, user=user, reason=f"{locked.number}: {reason}"
+        )
+        return {"released": {m.stock_item.product.sku: -m.reserved_change for m in moves}}
+
+    return _transition(
+        order=order, user=user, name="cancel", note=note, data={"reason": reason}, before=release
+    )
+
+
+def order_start_picking(*, order: Order, user, note: str = "") -> Order:
+    """Process 3.1: the warehouse takes the order."""
+    return _transition(order=order, user=user, name="start_picking", note=note)
+
+
+@transaction.atomic
+def order_record_pick(*, order: Order, user, product: Product, quantity: int = 1) -> OrderLine:
+    """Process 3.1: confirm ``quantity`` units of a line as picked; refuses a
+    product not on the order or a pick beyond the ordered quantity."""
+    locked = _lock(order)
+    if locked.status != OrderStatus.PICKING:
+        raise InvalidTransition(
+            _("Order %(number)s is not being picked.") % {"number": locked.number},
+            status_now=locked.status,
+        )
+    if quantity <= 0:
+        raise OrderInvalid(
+            _("Enter a quantity greater than zero."),
+            fields={"quantity": [_("Enter a whole number greater than zero.")]},
+        )
+    line = (
+        locked.lines.select_for_update()
+        .filter(product=product, picked_quantity__lt=F("quantity"))
+        .order_by("pk")
+        .first()
+    )
+    if line is None:
+        on_order = locked.lines.filter(product=product).exists()
+        message = (
+            _("All of %(sku)s is already picked.")
+            if on_order
+            else _("%(sku)s is not on this order.")
+        )
+        raise OrderInvalid(
+            message % {"sku": product.sku}, fields={"barcode": [message % {"sku": product.sku}]}
+        )
+    if line.picked_quantity + quantity > line.quantity:
+        raise OrderInvalid(
+            _("Only %(left)s more of %(sku)s to pick.")
+            % {"left": line.quantity - line.picked_quantity, "sku": product.sku},
+            fields={"quantity": [_("More than ordered.")]},
+        )
+    line.picked_quantity += quantity
+    line.save(update_fields=["picked_quantity"])
+    _event(
+        order=locked,
+        kind=OrderEvent.Kind.PICK,
+        actor=user,
+        data={"sku": product.sku, "quantity": quantity, "picked": line.picked_quantity},
+    )
+    return line
+
+
+def order_finish_picking(*, order: Order, user, note: str = "") -> Order:
+    """Process 3.1: only when every line is fully picked."""
+    return _transition(order=order, user=user, name="finish_picking", note=note)
+
+
+def order_pass_qc(*, order: Order, user, note: str = "") -> Order:
+    """Process 3.2: nothing damaged, nothing missing."""
+    return _transition(order=order, user=user, name="pass_qc", note=note)
+
+
+def order_fail_qc(*, order: Order, user, reason: str, note: str = "", line_id: int | None = None):
+    """Process 3.2: back to picking; the failed line (or every line) must be
+    picked again."""
+    if not (reason or "").strip():
+        raise OrderInvalid(
+            _("Say what failed the check."), fields={"reason": [_("This field is required.")]}
+        )
+
+    def reset(locked: Order) -> dict:
+        lines = locked.lines.all()
+        if line_id is not None:
+            lines = lines.filter(pk=line_id)
+            if not lines.exists():
+                raise OrderInvalid(
+                    _("That line is not on this order."), fields={"line": [_("Unknown line.")]}
+                )
+        lines.update(picked_quantity=0)
+        return {"line": line_id}
+
+    return _transition(
+        order=order, user=user, name="fail_qc", note=note, data={"reason": reason}, before=reset
+    )
+
+
+def order_pack(*, order: Order, user, packages: list[dict], note: str = "") -> Order:
+    """Process 3.3: record the packages (weight in kg, dimensions in cm)."""
+    from shipping.models import Package
+
+    if not packages:
+        raise OrderInvalid(
+            _("Record at least one package."), fields={"packages": [_("This field is required.")]}
+        )
+    for i, p in enumerate(packages):
+        weight = p.get("weight_kg")
+        if weight is None or Decimal(str(weight)) <= 0:
+            raise OrderInvalid(
+                _("Each package needs a weight above zero."),
+                fields={f"packages[{i}].weight_kg": [_("Enter a weight in kg above zero.")]},
+            )
+
+    def record(locked: Order) -> dict:
+        locked.packages.all().delete()
+        Package.objects.bulk_create(
+            Package(
+                order=locked,
+                weight_kg=Decimal(str(p["weight_kg"])),
+                length_cm=p.get("length_cm"),
+                width_cm=p.get("width_cm"),
+                height_cm=p.get("height_cm"),
+            )
+            for p in packages
+        )
+        return {"packages": len(packages)}
+
+    return _transition(order=order, user=user, name="pack", note=note, before=record)
+
+
+def order_ship(*, order: Order, user, carrier: str, tracking_number: str, note: str = "") -> Order:
+    """Process 4.1–4.3: record carrier and tracking; stock leaves the books."""
+    from shipping.models import Shipment
+
+    errors = {}
+    if not (carrier or "").strip():
+        errors["carrier"] = [_("This field is required.")]
+    if not (tracking_number or "").strip():
+        errors["tracking_number"] = [_("This field is required.")]
+    if errors:
+        raise OrderInvalid(_("A shipment needs a carrier and a tracking number."), fields=errors)
+
+    def record(locked: Order) -> dict:
+        Shipment.objects.create(
+            order=locked,
+            carrier_name=carrier.strip(),
+            tracking_number=tracking_number.strip(),
+            shipped_by=user,
+        )
+        inventory_services.stock_ship_for_order(order=locked, user=user)
+        return {"carrier": carrier.strip(), "tracking_number": tracking_number.strip()}
+
+    return _transition(order=order, user=user, name="ship", note=note, before=record)
+
+
+def order_confirm_delivery(
+    *, order: Order, user, signed_by: str = "", delivered_at=None, note: str = ""
+) -> Order:
+    """Process 4.3: when and who signed."""
+    delivered_at = delivered_at or timezone.now()
+
+    def record(locked: Order) -> dict:
+        locked.shipments.filter(delivered_at__isnull=True).update(
+            delivered_at=delivered_at, signed_by=signed_by
+        )
+        return {"signed_by": signed_by, "delivered_at": delivered_at.isoformat()}
+
+    return _transition(order=order, user=user, name="confirm_delivery", note=note, before=record)
+
+
+def order_complete(*, order: Order, user, note: str = "") -> Order:
+    """Process 5: the follow-up window closed."""
+    return _transition(order=order, user=user, name="complete", note=note)
+
+
+def order_archive(*, order: Order, user, note: str = "") -> Order:
+    """Documentation 5: the order becomes read-only."""
+    return _transition(order=order, user=user, name="archive", note=note)
+
+
+TRANSITION_SERVICES = {
+    "submit": order_submit,
+    "request_adjustment": order_request_adjustment,
+    "resubmit": order_resubmit,
+    "approve": order_approve,
+    "cancel": order_cancel,
+    "start_picking": order_start_picking,
+    "finish_picking": order_finish_picking,
+    "pass_qc": order_pass_qc,
+    "fail_qc": order_fail_qc,
+    "pack": order_pack,
+    "ship": order_ship,
+    "confirm_delivery": order_confirm_delivery,
+    "complete": order_complete,
+    "archive": order_archive,
+}

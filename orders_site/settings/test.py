@@ -1,0 +1,20 @@
+"""Test settings: fast hashing, in-memory email; the database and Redis come
+from DATABASE_URL / REDIS_URL when set (CI), SQLite and eager tasks otherwise."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+SECRET_KEY = env("SECRET_KEY", default="test-key-not-secret")
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+LANGUAGE_CODE = "en"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Tasks run in-process in tests; the Redis-marked tests start a real worker
+# against REDIS_URL themselves.
+CELERY_TASK_ALWAYS_EAGER = True
