@@ -85,6 +85,9 @@ class OrderNumberSequence(models.Model):
     year = models.PositiveIntegerField(primary_key=True)
     last_value = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_value}"
+
 
 class OrderStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")

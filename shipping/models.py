@@ -45,6 +45,9 @@ class Package(models.Model):
         verbose_name = _("package")
         verbose_name_plural = _("packages")
 
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.weight_kg} kg"
+
 
 class Shipment(models.Model):
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="shipments")
