@@ -53,6 +53,61 @@ class LineInput:
     unit_price: Decimal | None = None
 
 
+# --- customers (process 1.2) -------------------------------------------
+
+
+CUSTOMER_FIELDS = [
+    "name",
+    "company",
+    "contact_person",
+    "phone",
+    "email",
+    "province",
+    "city",
+    "district",
+    "street",
+    "postcode",
+    "preferred_language",
+    "credit_limit",
+    "payment_terms",
+]
+
+
+def _customer_clean(customer: Customer) -> Customer:
+    from django.core.exceptions import ValidationError
+
+    from .validators import normalise_phone
+
+    customer.phone = normalise_phone(customer.phone)
+    try:
+        customer.full_clean()
+    except ValidationError as exc:
+        raise OrderInvalid(
+            _("The customer details are not valid."), fields=exc.message_dict
+        ) from exc
+    return customer
+
+
+@transaction.atomic
+def customer_create(**fields: Any) -> Customer:
+    """A new customer; the phone must be a mainland mobile or landline."""
+    customer = _customer_clean(Customer(**fields))
+    customer.save()
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, **fields: Any) -> Customer:
+    for name, value in fields.items():
+        if name not in CUSTOMER_FIELDS:
+            raise OrderInvalid(
+                _("Unknown field %(f)s.") % {"f": name}, fields={name: [_("Unknown field.")]}
+            )
+        setattr(customer, name, value)
+    _customer_clean(customer).save()
+    return customer
+
+
 # --- numbering -------------------------------------------------------------
 
 
