@@ -102,7 +102,8 @@ def customer_open_total(*, customer_id: int, exclude_order_id: int | None = None
     qs = Order.objects.filter(customer_id=customer_id, status__in=OPEN_STATUSES)
     if exclude_order_id:
         qs = qs.exclude(pk=exclude_order_id)
-    return qs.aggregate(s=Sum("total"))["s"] or Decimal("0")
+    total = qs.aggregate(s=Sum("total"))["s"] or Decimal("0")
+    return Decimal(total).quantize(Decimal("0.01"))
 
 
 def order_compute_findings(*, order: Order) -> list[dict[str, Any]]:
