@@ -4,7 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-export DJANGO_SETTINGS_MODULE ?= orders_site.settings.local
+LOCAL  := DJANGO_SETTINGS_MODULE=orders_site.settings.local
+TESTS  := DJANGO_SETTINGS_MODULE=orders_site.settings.test
 
 .DEFAULT_GOAL := help
 
@@ -24,11 +25,11 @@ install: $(VENV)/.installed ## Create the virtualenv and install the pinned requ
 
 .PHONY: migrate
 migrate: install ## Apply the migrations (SQLite unless DATABASE_URL is set)
-	$(PY) manage.py migrate --noinput
+	$(LOCAL) $(PY) manage.py migrate --noinput
 
 .PHONY: demo
 demo: migrate ## Load the demo data (users per role, products, customers, orders)
-	$(PY) manage.py seed_demo
+	$(LOCAL) $(PY) manage.py seed_demo
 
 .PHONY: run
 run: demo ## Set everything up and run the app on http://127.0.0.1:8000 with demo data
@@ -38,13 +39,13 @@ run: demo ## Set everything up and run the app on http://127.0.0.1:8000 with dem
 	@echo "  Demo logins (password 'demo'): sales, manager, warehouse, logistics,"
 	@echo "                                 aftersales, integration, admin (superuser)"
 	@echo ""
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(LOCAL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 .PHONY: test
 test: install ## Set everything up and run the checks and the whole test suite
-	DJANGO_SETTINGS_MODULE=orders_site.settings.test $(PY) manage.py check
-	DJANGO_SETTINGS_MODULE=orders_site.settings.test $(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(TESTS) $(PY) manage.py check
+	$(TESTS) $(PY) manage.py makemigrations --check --dry-run
+	$(TESTS) $(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: install ## ruff check and format check
@@ -58,12 +59,12 @@ format: install ## ruff format and fix imports
 
 .PHONY: messages
 messages: install ## Extract strings into locale/zh_Hans and compile the .mo files (needs gettext)
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --no-obsolete
-	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+	$(LOCAL) $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --no-obsolete
+	$(LOCAL) $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
 
 .PHONY: screenshots
 screenshots: install ## Take the screenshots under docs/screenshots/ (needs /usr/bin/chromium)
-	$(PY) -m pytest tests/e2e -m browser -k screenshot -p no:cacheprovider
+	$(TESTS) $(PY) -m pytest tests/e2e -m browser -k screenshot -p no:cacheprovider
 
 .PHONY: check-deploy
 check-deploy: install ## manage.py check --deploy under production settings
