@@ -26,3 +26,9 @@ class OrderInvalid(DomainError):
 
     code = "invalid"
     status = 400
+
+
+class DuplicateExternalRef(ConflictError):
+    """This client already sent an order with this reference."""
+
+    code = "duplicate_external_ref"

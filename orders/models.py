@@ -174,6 +174,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
         _("payment method"), max_length=20, choices=PaymentMethod.choices
     )
     notes = models.TextField(_("notes"), blank=True)
+    external_ref = models.CharField(
+        _("external reference"),
+        max_length=100,
+        blank=True,
+        help_text=_("The client system's own reference; unique per client."),
+    )
     warehouse = models.ForeignKey(
         "inventory.Warehouse", on_delete=models.PROTECT, related_name="orders"
     )
@@ -190,7 +196,17 @@ class Order(ConcurrentTransitionMixin, models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("order")
         verbose_name_plural = _("orders")
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["updated_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "external_ref"],
+                condition=~Q(external_ref=""),
+                name="unique_external_ref_per_client",
+            ),
+        ]
         permissions = [
             ("submit_order", _("Can submit and resubmit orders")),
             ("review_order", _("Can approve orders or send them back for adjustment")),

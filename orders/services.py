@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from inventory import services as inventory_services
 from inventory.models import Product
 
 from .exceptions import (
+    DuplicateExternalRef,
     InvalidTransition,
     OrderConflict,
     OrderInvalid,
@@ -192,9 +193,17 @@ def order_create(
     payment_method: str,
     lines: Iterable[LineInput],
     notes: str = "",
+    external_ref: str = "",
 ) -> Order:
-    """Record a new order in ``draft`` (process 1.1–1.2) with its number."""
+    """Record a new order in ``draft`` (process 1.1–1.2) with its number.
+
+    ``external_ref`` is the client system's reference, unique per client: a
+    second order with it raises ``DuplicateExternalRef`` naming the first.
+    """
     lines = _validate_lines(lines)
+    external_ref = (external_ref or "").strip()
+    if external_ref:
+        _refuse_duplicate_ref(created_by=created_by, external_ref=external_ref)
     order = Order(
         number=order_number_next(),
         customer=customer,
@@ -204,13 +213,35 @@ def order_create(
         requested_delivery_date=requested_delivery_date,
         payment_method=payment_method,
         notes=notes,
+        external_ref=external_ref,
         warehouse=inventory_services.warehouse_default(),
     )
-    order.save()
+    try:
+        with transaction.atomic():
+            order.save()
+    except IntegrityError:
+        # A concurrent request with the same reference won the race.
+        _refuse_duplicate_ref(created_by=created_by, external_ref=external_ref)
+        raise
     _write_lines(order=order, lines=lines)
     order.save(update_fields=["total"])
     _event(order=order, kind=OrderEvent.Kind.CREATED, actor=created_by, to_status=order.status)
     return order
+
+
+def _refuse_duplicate_ref(*, created_by, external_ref: str) -> None:
+    existing = (
+        Order.objects.filter(created_by=created_by, external_ref=external_ref)
+        .values_list("number", flat=True)
+        .first()
+    )
+    if existing:
+        raise DuplicateExternalRef(
+            _("An order with external reference %(ref)s already exists: %(number)s.")
+            % {"ref": external_ref, "number": existing},
+            fields={"external_ref": [_("Already used by order %(n)s.") % {"n": existing}]},
+            number=existing,
+        )
 
 
 def _lock(order: Order) -> Order:

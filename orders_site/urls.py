@@ -4,6 +4,10 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/", include("orders_site.api_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("orders.urls")),
 ]
+
+handler404 = "orders_site.views.handler404"
+handler500 = "orders_site.views.handler500"
