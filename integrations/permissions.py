@@ -11,3 +11,15 @@ class ModelPermissions(DjangoModelPermissions):
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
         "OPTIONS": [],
     }
+
+    def has_permission(self, request, view):
+        # A method the view does not offer answers 405, not 403.
+        if request.method.upper() not in view.allowed_methods:
+            return True
+        return super().has_permission(request, view)
+
+
+class ViewPermission(ModelPermissions):
+    """Only the model's view permission, whatever the method."""
+
+    perms_map = {m: ["%(app_label)s.view_%(model_name)s"] for m in ModelPermissions.perms_map}

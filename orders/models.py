@@ -218,6 +218,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
             ("deliver_order", _("Can confirm delivery")),
             ("complete_order", _("Can complete orders")),
             ("archive_order", _("Can archive orders")),
+            ("set_line_price", _("Can set a line's unit price other than the list price")),
         ]
 
     def __str__(self) -> str:

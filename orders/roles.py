@@ -13,6 +13,7 @@ AFTER_SALES = "After-sales"
 INTEGRATION = "Integration"
 
 _SALES = [
+    "orders.set_line_price",
     "orders.view_order",
     "orders.add_order",
     "orders.change_order",
@@ -101,7 +102,9 @@ def sync_roles(apps=None) -> None:
         wanted = []
         for perm in perms:
             app_label, codename = perm.split(".")
-            wanted.append(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            # An early migration runs before later permissions exist; the
+            # migration that adds them calls this again.
+            wanted.extend(
+                Permission.objects.filter(content_type__app_label=app_label, codename=codename)
             )
         group.permissions.set(wanted)

@@ -42,6 +42,23 @@ def order_list(*, filters: dict[str, Any] | None = None) -> QuerySet[Order]:
     return qs.order_by("-created_at", "-pk")
 
 
+def is_integration_client(user) -> bool:
+    """A machine client: in the Integration role and no staff role besides."""
+    if user.is_superuser:
+        return False
+    names = {g.name for g in user.groups.all()}
+    return names == {"Integration"}
+
+
+def orders_visible_to(*, user) -> QuerySet[Order]:
+    """Staff see every order (process principle P2, transparency); an
+    Integration client sees only the orders it created."""
+    qs = Order.objects.all()
+    if is_integration_client(user):
+        qs = qs.filter(created_by=user)
+    return qs
+
+
 def review_queue() -> QuerySet[Order]:
     """Submitted orders, oldest first (process 2.1)."""
     return (
@@ -57,7 +74,8 @@ def order_timeline(*, order: Order) -> QuerySet[OrderEvent]:
 
 def order_available_transitions(*, order: Order, user) -> list[str]:
     """Names of the transitions this user may take on this order now."""
-    return [t.name for t in order.get_available_user_status_transitions(user)]
+    names = {t.name for t in order.get_available_user_status_transitions(user)}
+    return [name for name in TRANSITION_LABELS if name in names]
 
 
 def role_allows(*, order: Order, user, transition: str) -> bool:

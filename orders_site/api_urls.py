@@ -4,7 +4,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from orders.api import OrderViewSet
+
 router = SimpleRouter(trailing_slash=True)
+router.register("orders", OrderViewSet, basename="order")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

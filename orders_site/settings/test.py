@@ -18,3 +18,7 @@ STORAGES = {
 # Tasks run in-process in tests; the Redis-marked tests start a real worker
 # against REDIS_URL themselves.
 CELERY_TASK_ALWAYS_EAGER = True
+
+# Serve static files from the app folders without collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,489 @@
+"""The order API (``/api/v1/orders/``): thin views over ``orders.services``.
+
+Orders are addressed by their public number. Every transition is
+``POST /api/v1/orders/{number}/{transition-name}/`` and calls the same
+service, with the same permission rules, as the web UI and the admin.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from integrations.idempotency import HEADER as IDEMPOTENCY_HEADER
+from integrations.idempotency import IdempotentCreateMixin
+from integrations.permissions import ModelPermissions, ViewPermission
+from inventory.models import Product
+
+from . import selectors, services
+from .models import Customer, CustomerContact, Order, OrderEvent, OrderLine, OrderStatus
+
+# --- output -----------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the API."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku")
+    name = serializers.CharField(source="product.name")
+
+    class Meta:
+        model = OrderLine
+        fields = ["sku", "name", "quantity", "unit_price", "line_total", "picked_quantity"]
+
+
+class FindingSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ShipmentSerializer(serializers.Serializer):
+    carrier = serializers.CharField(source="carrier_name")
+    tracking_number = serializers.CharField()
+    shipped_at = serializers.DateTimeField()
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    signed_by = serializers.CharField()
+
+
+class PackageSerializer(serializers.Serializer):
+    weight_kg = serializers.DecimalField(max_digits=8, decimal_places=2)
+    length_cm = serializers.IntegerField(allow_null=True)
+    width_cm = serializers.IntegerField(allow_null=True)
+    height_cm = serializers.IntegerField(allow_null=True)
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    salesperson = serializers.CharField(source="salesperson.username", read_only=True)
+    lines = OrderLineSerializer(many=True, read_only=True)
+    review_findings = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Order
+        fields = [
+            "number",
+            "status",
+            "customer",
+            "customer_name",
+            "salesperson",
+            "channel",
+            "requested_delivery_date",
+            "payment_method",
+            "notes",
+            "external_ref",
+            "lines",
+            "total",
+            "review_findings",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(FindingSerializer(many=True))
+    def get_review_findings(self, order: Order) -> list[dict]:
+        return [
+            {"code": f.get("code", ""), "message": selectors.finding_message(f)}
+            for f in order.review_findings
+        ]
+
+
+class OrderDetailSerializer(OrderSerializer):
+    shipments = ShipmentSerializer(many=True, read_only=True)
+    packages = PackageSerializer(many=True, read_only=True)
+    available_transitions = serializers.SerializerMethodField()
+
+    class Meta(OrderSerializer.Meta):
+        fields = [*OrderSerializer.Meta.fields, "shipments", "packages", "available_transitions"]
+        read_only_fields = fields
+
+    def get_available_transitions(self, order: Order) -> list[str]:
+        user = self.context["request"].user
+        return [
+            name.replace("_", "-")
+            for name in selectors.order_available_transitions(order=order, user=user)
+        ]
+
+
+class OrderEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
+    transition = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrderEvent
+        fields = [
+            "kind",
+            "transition",
+            "from_status",
+            "to_status",
+            "actor",
+            "note",
+            "data",
+            "created_at",
+        ]
+
+    def get_transition(self, event: OrderEvent) -> str:
+        return event.transition.replace("_", "-")
+
+
+# --- input ------------------------------------------------------------------
+
+
+class LineInSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=40)
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    unit_price = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False
+    )
+
+
+class OrderInSerializer(serializers.Serializer):
+    customer = serializers.IntegerField(min_value=1)
+    channel = serializers.ChoiceField(choices=Order.Channel.choices, default=Order.Channel.API)
+    requested_delivery_date = serializers.DateField()
+    payment_method = serializers.ChoiceField(choices=Order.PaymentMethod.choices)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    external_ref = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, default=""
+    )
+    lines = LineInSerializer(many=True, allow_empty=False, max_length=500)
+
+    def validate_customer(self, value: int) -> Customer:
+        customer = Customer.objects.filter(pk=value).first()
+        if customer is None:
+            raise serializers.ValidationError(_("No customer with id %(id)s.") % {"id": value})
+        return customer
+
+    def validate_lines(self, lines: list[dict]) -> list[services.LineInput]:
+        skus = {line["sku"] for line in lines}
+        products = {p.sku: p for p in Product.objects.filter(sku__in=skus)}
+        user = self.context["request"].user
+        errors, out = [], []
+        for line in lines:
+            err = {}
+            product = products.get(line["sku"])
+            if product is None:
+                err["sku"] = [_("No product with SKU %(sku)s.") % {"sku": line["sku"]}]
+            if "unit_price" in line and not user.has_perm("orders.set_line_price"):
+                err["unit_price"] = [_("Your role may not set prices; omit unit_price.")]
+            errors.append(err)
+            if not err:
+                out.append(
+                    services.LineInput(
+                        product=product,
+                        quantity=line["quantity"],
+                        unit_price=line.get("unit_price"),
+                    )
+                )
+        if any(errors):
+            raise serializers.ValidationError(errors)
+        return out
+
+
+class OrderPatchSerializer(OrderInSerializer):
+    """Every field optional; only in draft and needs_adjustment."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+        for name in ("channel", "notes", "external_ref"):
+            self.fields[name].default = serializers.empty
+        self.fields.pop("external_ref")
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class AdjustmentSerializer(NoteSerializer):
+    reason = serializers.ChoiceField(choices=services.ADJUSTMENT_REASONS)
+
+
+class CancelSerializer(NoteSerializer):
+    reason = serializers.ChoiceField(choices=services.CANCEL_REASONS)
+
+
+class FailQcSerializer(NoteSerializer):
+    reason = serializers.CharField(max_length=500)
+    line = serializers.IntegerField(required=False, min_value=1, source="line_id")
+
+
+class PackageInSerializer(serializers.Serializer):
+    weight_kg = serializers.DecimalField(
+        max_digits=8, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("100000")
+    )
+    length_cm = serializers.IntegerField(required=False, min_value=1, max_value=10000)
+    width_cm = serializers.IntegerField(required=False, min_value=1, max_value=10000)
+    height_cm = serializers.IntegerField(required=False, min_value=1, max_value=10000)
+
+
+class PackSerializer(NoteSerializer):
+    packages = PackageInSerializer(many=True, allow_empty=False, max_length=200)
+
+
+class ShipSerializer(NoteSerializer):
+    carrier = serializers.CharField(max_length=100)
+    tracking_number = serializers.CharField(max_length=64)
+
+
+class ConfirmDeliverySerializer(NoteSerializer):
+    signed_by = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    delivered_at = serializers.DateTimeField(required=False)
+
+
+TRANSITION_INPUT = {
+    "request_adjustment": AdjustmentSerializer,
+    "cancel": CancelSerializer,
+    "fail_qc": FailQcSerializer,
+    "pack": PackSerializer,
+    "ship": ShipSerializer,
+    "confirm_delivery": ConfirmDeliverySerializer,
+}
+
+
+class ContactInSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=CustomerContact.Channel.choices)
+    summary = serializers.CharField(max_length=4000)
+
+
+# --- filters ----------------------------------------------------------------
+
+
+class OrderFilter(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=OrderStatus.choices)
+    customer = filters.NumberFilter(field_name="customer_id")
+    salesperson = filters.CharFilter(field_name="salesperson__username")
+    channel = filters.ChoiceFilter(choices=Order.Channel.choices)
+    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    external_ref = filters.CharFilter()
+
+    class Meta:
+        model = Order
+        fields = []
+
+
+# --- views ------------------------------------------------------------------
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description=_("Invalid input; `fields` names each.")),
+    401: OpenApiResponse(ErrorSerializer, description=_("No or bad credentials.")),
+    403: OpenApiResponse(ErrorSerializer, description=_("Your role may not do this.")),
+    404: OpenApiResponse(ErrorSerializer, description=_("Unknown, or not yours.")),
+}
+TRANSITION_ERRORS = {
+    **ERRORS,
+    409: OpenApiResponse(
+        ErrorSerializer,
+        description=_(
+            "`invalid_transition` (with `status_now` and `allowed_transitions`) or "
+            "`conflict` when the order changed meanwhile."
+        ),
+    ),
+    422: OpenApiResponse(
+        ErrorSerializer, description=_("A business rule, e.g. insufficient_stock.")
+    ),
+}
+IDEMPOTENCY_PARAM = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=_(
+        "Any unique string (e.g. a UUID). A retry with the same key and body replays the first "
+        "response; the same key with another body answers 422 idempotency_key_reused."
+    ),
+)
+
+
+def _transition_view(name: str):
+    """One ``@action`` per transition, all calling ``TRANSITION_SERVICES``."""
+    input_serializer = TRANSITION_INPUT.get(name, NoteSerializer)
+
+    def view(self, request, number=None):
+        order = self.get_object()
+        payload = input_serializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.TRANSITION_SERVICES[name](order=order, user=request.user, **payload.validated_data)
+        return Response(self._detail(order.number))
+
+    # The name must be set before @action records it in the route mapping.
+    view.__name__ = view.__qualname__ = name
+    view = action(
+        detail=True,
+        methods=["post"],
+        url_path=name.replace("_", "-"),
+        url_name=name.replace("_", "-"),
+    )(view)
+    return extend_schema(
+        operation_id=f"orders_{name}",
+        summary=str(selectors.TRANSITION_LABELS[name]).capitalize(),
+        request=input_serializer,
+        responses={200: OrderDetailSerializer, **TRANSITION_ERRORS},
+    )(view)
+
+
+def _order_queryset(user):
+    lines = OrderLine.objects.select_related("product").order_by("pk")
+    return (
+        selectors.orders_visible_to(user=user)
+        .select_related("customer", "salesperson")
+        .prefetch_related(Prefetch("lines", queryset=lines))
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List orders", responses={200: OrderSerializer(many=True), **ERRORS}
+    ),
+    retrieve=extend_schema(summary="An order", responses={200: OrderDetailSerializer, **ERRORS}),
+    create=extend_schema(
+        summary="Create an order (draft)",
+        request=OrderInSerializer,
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={
+            201: OrderDetailSerializer,
+            **ERRORS,
+            409: OpenApiResponse(
+                ErrorSerializer, description=_("duplicate_external_ref, with `number`.")
+            ),
+            422: OpenApiResponse(ErrorSerializer, description=_("idempotency_key_reused.")),
+        },
+    ),
+    partial_update=extend_schema(
+        summary="Amend an order (draft or needs_adjustment only)",
+        request=OrderPatchSerializer,
+        responses={200: OrderDetailSerializer, **ERRORS, 409: TRANSITION_ERRORS[409]},
+    ),
+)
+class OrderViewSet(
+    IdempotentCreateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    lookup_field = "number"
+    lookup_value_regex = r"[A-Za-z0-9-]+"
+    serializer_class = OrderSerializer
+    permission_classes = [ModelPermissions]
+    filterset_class = OrderFilter
+    ordering_fields = ["created_at", "updated_at", "number", "total", "requested_delivery_date"]
+    ordering = ["-created_at", "-pk"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    queryset = Order.objects.none()  # for the schema and ModelPermissions; see get_queryset
+
+    def get_queryset(self):
+        return _order_queryset(self.request.user).prefetch_related("shipments", "packages")
+
+    def get_permissions(self):
+        # Transitions and contacts need only read access to the order here;
+        # the service then checks the transition's own permission (one rule set).
+        if self.action in services.TRANSITION_SERVICES or self.action == "contacts":
+            return [ViewPermission()]
+        return super().get_permissions()
+
+    def get_serializer_class(self):
+        return OrderSerializer if self.action == "list" else OrderDetailSerializer
+
+    def list(self, request, *args, **kwargs):
+        qs = self.filter_queryset(_order_queryset(request.user).order_by(*self.ordering))
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(OrderSerializer(page, many=True).data)
+
+    def _detail(self, number: str) -> dict:
+        order = get_object_or_404(self.get_queryset(), number=number)
+        return OrderDetailSerializer(order, context=self.get_serializer_context()).data
+
+    def create(self, request, *args, **kwargs):
+        payload = OrderInSerializer(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        order = services.order_create(
+            customer=data["customer"],
+            salesperson=request.user,
+            created_by=request.user,
+            channel=data["channel"],
+            requested_delivery_date=data["requested_delivery_date"],
+            payment_method=data["payment_method"],
+            notes=data["notes"],
+            external_ref=data["external_ref"],
+            lines=data["lines"],
+        )
+        return Response(
+            self._detail(order.number),
+            status=status.HTTP_201_CREATED,
+            headers={"Location": f"/api/v1/orders/{order.number}/"},
+        )
+
+    def partial_update(self, request, *args, **kwargs):
+        order = self.get_object()
+        payload = OrderPatchSerializer(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        fields = dict(payload.validated_data)
+        lines = fields.pop("lines", None)
+        services.order_update(order=order, user=request.user, lines=lines, **fields)
+        return Response(self._detail(order.number))
+
+    @extend_schema(
+        summary="The order's audit timeline",
+        responses={200: OrderEventSerializer(many=True), **ERRORS},
+    )
+    @action(detail=True, methods=["get"])
+    def events(self, request, number=None):
+        order = self.get_object()
+        events = selectors.order_timeline(order=order)
+        return Response(OrderEventSerializer(events, many=True).data)
+
+    @extend_schema(
+        summary="Record a customer contact (process 2.2)",
+        request=ContactInSerializer,
+        responses={201: OrderEventSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def contacts(self, request, number=None):
+        order = self.get_object()
+        if not request.user.has_perm("orders.add_customercontact"):
+            from rest_framework.exceptions import PermissionDenied
+
+            raise PermissionDenied(_("Your role may not record customer contacts."))
+        payload = ContactInSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.order_record_contact(order=order, user=request.user, **payload.validated_data)
+        event = order.events.order_by("-pk").first()
+        return Response(OrderEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    # Transitions: POST /api/v1/orders/{number}/{transition-name}/
+    submit = _transition_view("submit")
+    request_adjustment = _transition_view("request_adjustment")
+    resubmit = _transition_view("resubmit")
+    approve = _transition_view("approve")
+    cancel = _transition_view("cancel")
+    start_picking = _transition_view("start_picking")
+    finish_picking = _transition_view("finish_picking")
+    pass_qc = _transition_view("pass_qc")
+    fail_qc = _transition_view("fail_qc")
+    pack = _transition_view("pack")
+    ship = _transition_view("ship")
+    confirm_delivery = _transition_view("confirm_delivery")
+    complete = _transition_view("complete")
+    archive = _transition_view("archive")
