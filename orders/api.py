@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
@@ -24,7 +23,13 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from integrations.idempotency import HEADER as IDEMPOTENCY_HEADER
+from integrations.api_docs import (
+    BUSINESS_RULE,
+    CONFLICT,
+    ERRORS,
+    IDEMPOTENCY_PARAM,
+    ErrorSerializer,
+)
 from integrations.idempotency import IdempotentCreateMixin
 from integrations.permissions import ModelPermissions, ViewPermission
 from inventory.models import Product
@@ -33,14 +38,6 @@ from . import selectors, services
 from .models import Customer, CustomerContact, Order, OrderEvent, OrderLine, OrderStatus
 
 # --- output -----------------------------------------------------------------
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The one error shape of the API."""
-
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
@@ -286,34 +283,7 @@ class OrderFilter(filters.FilterSet):
 
 # --- views ------------------------------------------------------------------
 
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description=_("Invalid input; `fields` names each.")),
-    401: OpenApiResponse(ErrorSerializer, description=_("No or bad credentials.")),
-    403: OpenApiResponse(ErrorSerializer, description=_("Your role may not do this.")),
-    404: OpenApiResponse(ErrorSerializer, description=_("Unknown, or not yours.")),
-}
-TRANSITION_ERRORS = {
-    **ERRORS,
-    409: OpenApiResponse(
-        ErrorSerializer,
-        description=_(
-            "`invalid_transition` (with `status_now` and `allowed_transitions`) or "
-            "`conflict` when the order changed meanwhile."
-        ),
-    ),
-    422: OpenApiResponse(
-        ErrorSerializer, description=_("A business rule, e.g. insufficient_stock.")
-    ),
-}
-IDEMPOTENCY_PARAM = OpenApiParameter(
-    IDEMPOTENCY_HEADER,
-    location=OpenApiParameter.HEADER,
-    required=False,
-    description=_(
-        "Any unique string (e.g. a UUID). A retry with the same key and body replays the first "
-        "response; the same key with another body answers 422 idempotency_key_reused."
-    ),
-)
+TRANSITION_ERRORS = {**ERRORS, 409: CONFLICT, 422: BUSINESS_RULE}
 
 
 def _transition_view(name: str):
@@ -373,7 +343,7 @@ def _order_queryset(user):
     partial_update=extend_schema(
         summary="Amend an order (draft or needs_adjustment only)",
         request=OrderPatchSerializer,
-        responses={200: OrderDetailSerializer, **ERRORS, 409: TRANSITION_ERRORS[409]},
+        responses={200: OrderDetailSerializer, **ERRORS, 409: CONFLICT},
     ),
 )
 class OrderViewSet(
@@ -487,3 +457,65 @@ class OrderViewSet(
     confirm_delivery = _transition_view("confirm_delivery")
     complete = _transition_view("complete")
     archive = _transition_view("archive")
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["id", *services.CUSTOMER_FIELDS, "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class CustomerFilter(filters.FilterSet):
+    q = filters.CharFilter(method="search", label=_("Name, company or phone contains"))
+    province = filters.ChoiceFilter(choices=Customer._meta.get_field("province").choices)
+
+    class Meta:
+        model = Customer
+        fields = []
+
+    def search(self, queryset, name, value):
+        from django.db.models import Q
+
+        return queryset.filter(
+            Q(name__icontains=value) | Q(company__icontains=value) | Q(phone__icontains=value)
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List customers", responses={200: CustomerSerializer, **ERRORS}),
+    retrieve=extend_schema(summary="A customer", responses={200: CustomerSerializer, **ERRORS}),
+    create=extend_schema(
+        summary="Create a customer",
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={201: CustomerSerializer, **ERRORS},
+    ),
+    partial_update=extend_schema(
+        summary="Update a customer", responses={200: CustomerSerializer, **ERRORS}
+    ),
+)
+class CustomerViewSet(
+    IdempotentCreateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Customer.objects.order_by("name", "pk")
+    serializer_class = CustomerSerializer
+    permission_classes = [ModelPermissions]
+    filterset_class = CustomerFilter
+    ordering_fields = ["name", "created_at", "updated_at"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def create(self, request):
+        payload = CustomerSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        customer = services.customer_create(**payload.validated_data)
+        return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        customer = self.get_object()
+        payload = CustomerSerializer(customer, data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        customer = services.customer_update(customer=customer, **payload.validated_data)
+        return Response(CustomerSerializer(customer).data)

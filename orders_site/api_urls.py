@@ -4,10 +4,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from orders.api import OrderViewSet
+from inventory.api import ProductViewSet, StockAdjustmentViewSet, StockViewSet
+from orders.api import CustomerViewSet, OrderViewSet
 
 router = SimpleRouter(trailing_slash=True)
 router.register("orders", OrderViewSet, basename="order")
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("products", ProductViewSet, basename="product")
+router.register("stock/adjustments", StockAdjustmentViewSet, basename="stock-adjustment")
+router.register("stock", StockViewSet, basename="stock")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
