@@ -15,9 +15,9 @@ from tests.factories import UserFactory, make_order
 
 pytestmark = pytest.mark.django_db
 
-S, M, W, L, A, I = "Sales", "Sales Manager", "Warehouse", "Logistics", "After-sales", "Integration"
+S, M, W, L, A, INT = "Sales", "Sales Manager", "Warehouse", "Logistics", "After-sales", "Integration"
 ANON = "anonymous"
-ALL = [S, M, W, L, A, I]
+ALL = [S, M, W, L, A, INT]
 
 
 def expect(ok_status, allowed, *, anon=401):
@@ -31,30 +31,30 @@ DATE = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
 
 ENDPOINTS = {
     ("GET", "/api/v1/orders/"): expect(200, ALL),
-    ("POST", "/api/v1/orders/"): expect(201, [S, M, I]),
+    ("POST", "/api/v1/orders/"): expect(201, [S, M, INT]),
     ("GET", "/api/v1/orders/{number}/"): expect(200, ALL),
-    ("PATCH", "/api/v1/orders/{number}/"): expect(200, [S, M, I]),
+    ("PATCH", "/api/v1/orders/{number}/"): expect(200, [S, M, INT]),
     ("GET", "/api/v1/orders/{number}/events/"): expect(200, ALL),
     ("POST", "/api/v1/orders/{number}/contacts/"): expect(201, [S, M, A]),
-    ("GET", "/api/v1/customers/"): expect(200, [S, M, L, A, I]),
-    ("POST", "/api/v1/customers/"): expect(201, [S, M, I]),
-    ("GET", "/api/v1/customers/{customer}/"): expect(200, [S, M, L, A, I]),
-    ("PATCH", "/api/v1/customers/{customer}/"): expect(200, [S, M, I]),
-    ("GET", "/api/v1/products/"): expect(200, [S, M, W, I]),
-    ("GET", "/api/v1/products/WIDGET-1/"): expect(200, [S, M, W, I]),
+    ("GET", "/api/v1/customers/"): expect(200, [S, M, L, A, INT]),
+    ("POST", "/api/v1/customers/"): expect(201, [S, M, INT]),
+    ("GET", "/api/v1/customers/{customer}/"): expect(200, [S, M, L, A, INT]),
+    ("PATCH", "/api/v1/customers/{customer}/"): expect(200, [S, M, INT]),
+    ("GET", "/api/v1/products/"): expect(200, [S, M, W, INT]),
+    ("GET", "/api/v1/products/WIDGET-1/"): expect(200, [S, M, W, INT]),
     ("POST", "/api/v1/products/"): expect(201, [M]),
     ("PATCH", "/api/v1/products/WIDGET-1/"): expect(200, [M]),
-    ("GET", "/api/v1/stock/"): expect(200, [S, M, W, I]),
+    ("GET", "/api/v1/stock/"): expect(200, [S, M, W, INT]),
     ("POST", "/api/v1/stock/adjustments/"): expect(201, [M]),
 }
 
 # Transitions: the roles that do that job (process steps), 403 for the rest.
 TRANSITIONS = {
-    "submit": [S, M, I],
+    "submit": [S, M, INT],
     "request-adjustment": [M],
-    "resubmit": [S, M, I],
+    "resubmit": [S, M, INT],
     "approve": [M],
-    "cancel": [S, M, I],
+    "cancel": [S, M, INT],
     "start-picking": [W],
     "finish-picking": [W],
     "pass-qc": [W],
@@ -163,13 +163,13 @@ def test_transition_matrix(name, caller, status, callers, customer, product, sup
 def test_integration_client_sees_only_its_own_orders(customer, product, callers, sales):
     # given an order another client created
     theirs = make_order(customer=customer, salesperson=sales, lines=[(product, 1)])
-    mine_resp = callers[I].post(
+    mine_resp = callers[INT].post(
         "/api/v1/orders/",
         payload("POST", "/api/v1/orders/", customer, 0),
         format="json",
     )
     mine = mine_resp.json()["number"]
-    client = callers[I]
+    client = callers[INT]
     # then the list shows only its own, and the other's order is 404 everywhere
     listed = [o["number"] for o in client.get("/api/v1/orders/").json()["results"]]
     assert listed == [mine]
