@@ -15,7 +15,14 @@ from tests.factories import UserFactory, make_order
 
 pytestmark = pytest.mark.django_db
 
-S, M, W, L, A, INT = "Sales", "Sales Manager", "Warehouse", "Logistics", "After-sales", "Integration"
+S, M, W, L, A, INT = (
+    "Sales",
+    "Sales Manager",
+    "Warehouse",
+    "Logistics",
+    "After-sales",
+    "Integration",
+)
 ANON = "anonymous"
 ALL = [S, M, W, L, A, INT]
 
