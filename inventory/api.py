@@ -23,6 +23,10 @@ class ProductSerializer(serializers.ModelSerializer):
         read_only_fields = ["updated_at"]
         extra_kwargs = {"list_price": {"min_value": 0}}
 
+    def validate_barcode(self, value):
+        # No barcode is NULL, not "": many products may lack one.
+        return value or None
+
 
 class ProductUpdateSerializer(ProductSerializer):
     class Meta(ProductSerializer.Meta):

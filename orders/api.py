@@ -418,7 +418,7 @@ class OrderViewSet(
         summary="The order's audit timeline",
         responses={200: OrderEventSerializer(many=True), **ERRORS},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def events(self, request, number=None):
         order = self.get_object()
         events = selectors.order_timeline(order=order)
