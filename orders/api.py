@@ -35,6 +35,7 @@ from integrations.permissions import ModelPermissions, ViewPermission
 from inventory.models import Product
 
 from . import selectors, services
+from .exceptions import OrderInvalid
 from .models import Customer, CustomerContact, Order, OrderEvent, OrderLine, OrderStatus
 
 # --- output -----------------------------------------------------------------
@@ -258,6 +259,17 @@ TRANSITION_INPUT = {
 }
 
 
+class PickInSerializer(serializers.Serializer):
+    barcode = serializers.CharField(max_length=64)
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000, default=1)
+
+
+class PickOutSerializer(serializers.Serializer):
+    sku = serializers.CharField(source="product.sku")
+    quantity = serializers.IntegerField()
+    picked_quantity = serializers.IntegerField()
+
+
 class ContactInSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=CustomerContact.Channel.choices)
     summary = serializers.CharField(max_length=4000)
@@ -368,7 +380,7 @@ class OrderViewSet(
     def get_permissions(self):
         # Transitions and contacts need only read access to the order here;
         # the service then checks the transition's own permission (one rule set).
-        if self.action in services.TRANSITION_SERVICES or self.action == "contacts":
+        if self.action in services.TRANSITION_SERVICES or self.action in ("contacts", "picks"):
             return [ViewPermission()]
         return super().get_permissions()
 
@@ -441,6 +453,31 @@ class OrderViewSet(
         services.order_record_contact(order=order, user=request.user, **payload.validated_data)
         event = order.events.order_by("-pk").first()
         return Response(OrderEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Confirm picked units by barcode scan (process 3.1)",
+        request=PickInSerializer,
+        responses={201: PickOutSerializer, **ERRORS, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def picks(self, request, number=None):
+        order = self.get_object()
+        payload = PickInSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        barcode = payload.validated_data["barcode"].strip()
+        product = Product.objects.filter(barcode=barcode).first()
+        if product is None:
+            raise OrderInvalid(
+                _("No product has barcode %(code)s.") % {"code": barcode},
+                fields={"barcode": [_("Unknown barcode.")]},
+            )
+        line = services.order_record_pick(
+            order=order,
+            user=request.user,
+            product=product,
+            quantity=payload.validated_data["quantity"],
+        )
+        return Response(PickOutSerializer(line).data, status=status.HTTP_201_CREATED)
 
     # Transitions: POST /api/v1/orders/{number}/{transition-name}/
     submit = _transition_view("submit")

@@ -485,6 +485,8 @@ def order_start_picking(*, order: Order, user, note: str = "") -> Order:
 def order_record_pick(*, order: Order, user, product: Product, quantity: int = 1) -> OrderLine:
     """Process 3.1: confirm ``quantity`` units of a line as picked; refuses a
     product not on the order or a pick beyond the ordered quantity."""
+    if not user.has_perm("orders.pick_order"):
+        raise TransitionForbidden(_("Your role may not pick orders."), status_now=order.status)
     locked = _lock(order)
     if locked.status != OrderStatus.PICKING:
         raise InvalidTransition(
