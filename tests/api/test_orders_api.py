@@ -233,3 +233,41 @@ def test_errors_have_one_shape(api_for, manager, client):
     )
     bad = api.post("/api/v1/orders/", "{not json", content_type="application/json")
     assert_error(bad, 400, "parse_error")
+
+
+def test_picks_by_barcode(api_for, warehouse_user, sales, customer, product, superuser):
+    # given an order being picked
+    order = flow.walk_to(
+        make_order(customer=customer, salesperson=sales, lines=[(product, 2)]), "picking", superuser
+    )
+    client = api_for(warehouse_user)
+    url = f"/api/v1/orders/{order.number}/picks/"
+    # when the picker scans the product twice, then each scan counts one unit
+    assert client.post(url, {"barcode": product.barcode}, format="json").status_code == 201
+    second = client.post(url, {"barcode": product.barcode}, format="json")
+    assert second.json() == {"sku": "WIDGET-1", "quantity": 2, "picked_quantity": 2}
+    # and a third scan, an unknown barcode, or another product are refused, naming the field
+    assert (
+        "barcode"
+        in assert_error(
+            client.post(url, {"barcode": product.barcode}, format="json"), 400, "invalid"
+        )["fields"]
+    )
+    assert (
+        "barcode"
+        in assert_error(client.post(url, {"barcode": "000"}, format="json"), 400, "invalid")[
+            "fields"
+        ]
+    )
+    other = ProductFactory(sku="OTHER", barcode="6999999999999")
+    assert (
+        "barcode"
+        in assert_error(
+            client.post(url, {"barcode": other.barcode}, format="json"), 400, "invalid"
+        )["fields"]
+    )
+    assert order.lines.get().picked_quantity == 2
+    # and sales may not pick at all
+    assert_error(
+        api_for(sales).post(url, {"barcode": product.barcode}, format="json"), 403, "forbidden"
+    )
