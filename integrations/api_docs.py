@@ -43,3 +43,14 @@ IDEMPOTENCY_PARAM = OpenApiParameter(
         "response; the same key with another body answers 422 idempotency_key_reused."
     ),
 )
+
+IDEMPOTENT_CREATE_ERRORS = {
+    **ERRORS,
+    422: OpenApiResponse(
+        ErrorSerializer,
+        description=_(
+            "idempotency_key_reused, or a business rule such as a stock change below what "
+            "is reserved."
+        ),
+    ),
+}

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from integrations.api_docs import ERRORS, IDEMPOTENCY_PARAM
+from integrations.api_docs import ERRORS, IDEMPOTENCY_PARAM, IDEMPOTENT_CREATE_ERRORS
 from integrations.idempotency import IdempotentCreateMixin
 from integrations.permissions import ModelPermissions
 
@@ -105,7 +105,7 @@ class ProductFilter(filters.FilterSet):
     create=extend_schema(
         summary="Create a product",
         parameters=[IDEMPOTENCY_PARAM],
-        responses={201: ProductSerializer, **ERRORS},
+        responses={201: ProductSerializer, **IDEMPOTENT_CREATE_ERRORS},
     ),
     partial_update=extend_schema(
         summary="Update a product",
@@ -166,7 +166,7 @@ class StockViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         summary="Adjust stock by a signed quantity, with a reason",
         request=StockAdjustmentInSerializer,
         parameters=[IDEMPOTENCY_PARAM],
-        responses={201: StockMovementSerializer, **ERRORS, 422: ERRORS[400]},
+        responses={201: StockMovementSerializer, **IDEMPOTENT_CREATE_ERRORS},
     ),
 )
 class StockAdjustmentViewSet(IdempotentCreateMixin, viewsets.GenericViewSet):

@@ -28,8 +28,10 @@ from integrations.api_docs import (
     CONFLICT,
     ERRORS,
     IDEMPOTENCY_PARAM,
+    IDEMPOTENT_CREATE_ERRORS,
     ErrorSerializer,
 )
+from integrations.filters import IsoDateTimeFilter
 from integrations.idempotency import IdempotentCreateMixin
 from integrations.permissions import ModelPermissions, ViewPermission
 from inventory.models import Product
@@ -283,9 +285,9 @@ class OrderFilter(filters.FilterSet):
     customer = filters.NumberFilter(field_name="customer_id")
     salesperson = filters.CharFilter(field_name="salesperson__username")
     channel = filters.ChoiceFilter(choices=Order.Channel.choices)
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     external_ref = filters.CharFilter()
 
     class Meta:
@@ -349,7 +351,7 @@ def _order_queryset(user):
             409: OpenApiResponse(
                 ErrorSerializer, description=_("duplicate_external_ref, with `number`.")
             ),
-            422: OpenApiResponse(ErrorSerializer, description=_("idempotency_key_reused.")),
+            422: IDEMPOTENT_CREATE_ERRORS[422],
         },
     ),
     partial_update=extend_schema(
@@ -525,7 +527,7 @@ class CustomerFilter(filters.FilterSet):
     create=extend_schema(
         summary="Create a customer",
         parameters=[IDEMPOTENCY_PARAM],
-        responses={201: CustomerSerializer, **ERRORS},
+        responses={201: CustomerSerializer, **IDEMPOTENT_CREATE_ERRORS},
     ),
     partial_update=extend_schema(
         summary="Update a customer", responses={200: CustomerSerializer, **ERRORS}

@@ -271,3 +271,10 @@ def test_picks_by_barcode(api_for, warehouse_user, sales, customer, product, sup
     assert_error(
         api_for(sales).post(url, {"barcode": product.barcode}, format="json"), 403, "forbidden"
     )
+
+
+def test_impossible_time_zone_offset_is_a_400_not_a_500(api_for, manager):
+    response = api_for(manager).get(
+        "/api/v1/orders/", {"updated_since": "1108-06-26T21:37:15+17:42"}
+    )
+    assert "updated_since" in assert_error(response, 400, "invalid")["fields"]
