@@ -1,0 +1,533 @@
+"""HTML forms of the sales staff UI. They validate input and turn it into the
+keyword arguments of ``orders.services``; they never save anything themselves
+(no ``ModelForm.save()``): every write goes through a service."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from inventory.models import Product
+
+from . import roles, services
+from .models import Customer, CustomerContact, Order, OrderLine, OrderStatus
+from .services import LineInput
+
+
+def _label(model, name: str):
+    """The model field's own (translated) name, capitalised, as a form label."""
+    return capfirst(model._meta.get_field(name).verbose_name)
+
+
+DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+ADJUSTMENT_REASON_LABELS = {
+    "stock_shortage": _("Stock shortage"),
+    "price_change": _("Price change"),
+    "delivery_date": _("Delivery date not feasible"),
+    "credit": _("Over credit limit"),
+    "other": _("Other"),
+}
+CANCEL_REASON_LABELS = {
+    "customer_request": _("Customer request"),
+    "stock_unavailable": _("Stock unavailable"),
+    "payment": _("Payment problem"),
+    "duplicate": _("Duplicate order"),
+    "other": _("Other"),
+}
+
+
+def reason_label(code: str) -> str:
+    """A stored reason code in the reader's language (unknown codes as given)."""
+    return str(ADJUSTMENT_REASON_LABELS.get(code) or CANCEL_REASON_LABELS.get(code) or code)
+
+
+def _reason_choices(codes: list[str], labels: dict) -> list[tuple[str, Any]]:
+    # The services own the list of codes; the labels only translate them.
+    return [("", "---------")] + [(code, labels.get(code, code)) for code in codes]
+
+
+# --- the order list ----------------------------------------------------------
+
+
+class SalespersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class OrderFilterForm(forms.Form):
+    """The list's filters; the cleaned data is ``selectors.order_list``'s
+    ``filters`` argument as it stands."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Order number, customer, company or phone")}
+        ),
+    )
+    status = forms.ChoiceField(
+        label=_label(Order, "status"),
+        required=False,
+        choices=[("", _("All statuses")), *OrderStatus.choices],
+    )
+    customer = forms.ModelChoiceField(
+        label=_label(Order, "customer"),
+        required=False,
+        queryset=Customer.objects.order_by("name", "pk"),
+        empty_label=_("All customers"),
+    )
+    salesperson = SalespersonChoiceField(
+        label=_label(Order, "salesperson"),
+        required=False,
+        queryset=get_user_model().objects.none(),
+        empty_label=_("All salespeople"),
+    )
+    date_from = forms.DateField(label=_("Created from"), required=False, widget=DATE_WIDGET)
+    date_to = forms.DateField(label=_("Created until"), required=False, widget=DATE_WIDGET)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # People who sell, and anyone who already has orders to their name.
+        self.fields["salesperson"].queryset = (
+            get_user_model()
+            .objects.filter(
+                Q(groups__name__in=[roles.SALES, roles.SALES_MANAGER])
+                | Q(sales_orders__isnull=False)
+            )
+            .distinct()
+            .order_by("username")
+        )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+    def filters(self) -> dict[str, Any]:
+        if not self.is_valid():
+            return {}
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+
+# --- intake (process 1) ------------------------------------------------------
+
+
+class OrderForm(forms.Form):
+    """The order's own fields, and whether its customer exists or is new."""
+
+    EXISTING, NEW = "existing", "new"
+
+    customer_mode = forms.ChoiceField(
+        label=_label(Order, "customer"),
+        choices=[(EXISTING, _("Existing customer")), (NEW, _("New customer"))],
+        initial=EXISTING,
+        widget=forms.RadioSelect,
+    )
+    customer = forms.ModelChoiceField(
+        label=_("Existing customer"),
+        required=False,
+        queryset=Customer.objects.order_by("name", "pk"),
+    )
+    channel = forms.ChoiceField(
+        label=_label(Order, "channel"),
+        choices=Order.Channel.choices,
+        initial=Order.Channel.PHONE,
+    )
+    requested_delivery_date = forms.DateField(
+        label=_label(Order, "requested_delivery_date"), widget=DATE_WIDGET
+    )
+    payment_method = forms.ChoiceField(
+        label=_label(Order, "payment_method"),
+        choices=[("", "---------"), *Order.PaymentMethod.choices],
+    )
+    notes = forms.CharField(
+        label=_label(Order, "notes"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, can_add_customer: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_add_customer:
+            self.fields["customer_mode"].choices = [(self.EXISTING, _("Existing customer"))]
+
+    @property
+    def wants_new_customer(self) -> bool:
+        return self.is_bound and self.data.get(self.add_prefix("customer_mode")) == self.NEW
+
+    def clean(self):
+        data = super().clean()
+        if data.get("customer_mode") == self.EXISTING and not data.get("customer"):
+            self.add_error("customer", _("Choose a customer, or enter a new one."))
+        return data
+
+    def service_fields(self) -> dict[str, Any]:
+        """Keyword arguments of ``order_create`` / ``order_update``."""
+        data = self.cleaned_data
+        return {
+            "channel": data["channel"],
+            "requested_delivery_date": data["requested_delivery_date"],
+            "payment_method": data["payment_method"],
+            "notes": data["notes"],
+        }
+
+
+class CustomerForm(forms.ModelForm):
+    """A new customer entered during intake (process 1.2). Only validated here;
+    ``services.customer_create`` creates it."""
+
+    class Meta:
+        model = Customer
+        fields = services.CUSTOMER_FIELDS
+        widgets = {
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "placeholder": "13812345678"}),
+            "postcode": forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "200001"}),
+        }
+
+    def save(self, commit=True):  # pragma: no cover - a guard, never called
+        raise NotImplementedError("Create customers with services.customer_create.")
+
+
+class ProductField(forms.ModelChoiceField):
+    """A product addressed by its SKU, typed or filled in by the product search."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            queryset=Product.objects.filter(is_active=True),
+            to_field_name="sku",
+            widget=forms.TextInput(
+                attrs={
+                    "autocomplete": "off",
+                    "placeholder": _("Search by SKU or name"),
+                    "data-product-input": "",
+                }
+            ),
+            error_messages={"invalid_choice": _("No product on sale has this SKU.")},
+            **kwargs,
+        )
+
+
+class OrderLineForm(forms.Form):
+    product = ProductField(label=_("Product"))
+    quantity = forms.IntegerField(
+        label=_label(OrderLine, "quantity"),
+        min_value=1,
+        max_value=1_000_000,
+        initial=1,
+        widget=forms.NumberInput(attrs={"data-quantity": ""}),
+    )
+    unit_price = forms.DecimalField(
+        label=_label(OrderLine, "unit_price"),
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        help_text=_("Leave empty for the list price."),
+        widget=forms.NumberInput(attrs={"step": "0.01", "data-unit-price": ""}),
+    )
+
+    def __init__(self, *args, can_set_price: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_set_price:
+            # Mirrors the API: only orders.set_line_price may deviate from the list price.
+            self.fields["unit_price"].disabled = True
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def __init__(self, *args, can_set_price: bool = True, **kwargs):
+        self.can_set_price = can_set_price
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "can_set_price": self.can_set_price}
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            use_required_attribute=False,
+            can_set_price=self.can_set_price,
+            renderer=self.renderer,
+        )
+        self.add_fields(form, None)
+        return form
+
+    def line_forms(self) -> list[OrderLineForm]:
+        """The forms that are order lines, in the order the service sees them
+        (so ``lines[i]`` in a service error is ``line_forms()[i]``)."""
+        return [
+            form
+            for i, form in enumerate(self.forms)
+            if not self._should_delete_form(form)
+            and (i < self.initial_form_count() or form.has_changed())
+        ]
+
+    def clean(self):
+        if any(self.errors):
+            return
+        if not self.line_forms():
+            raise ValidationError(_("Add at least one line."), code="no_lines")
+
+    def add_non_form_error(self, message: str) -> None:
+        self.non_form_errors()  # make sure the list exists
+        self._non_form_errors.append(message)
+
+    def line_inputs(self) -> list[LineInput]:
+        inputs = []
+        for form in self.line_forms():
+            data = form.cleaned_data
+            price = data.get("unit_price")
+            if not self.can_set_price and "product" in form.changed_data:
+                # The disabled price field holds the captured price of the
+                # line's first product; another product takes its list price.
+                price = None
+            inputs.append(
+                LineInput(product=data["product"], quantity=data["quantity"], unit_price=price)
+            )
+        return inputs
+
+
+def line_formset_class(*, extra: int):
+    return forms.formset_factory(
+        OrderLineForm,
+        formset=BaseLineFormSet,
+        extra=extra,
+        can_delete=True,
+        max_num=500,
+        validate_max=True,
+    )
+
+
+class IntakeForms:
+    """The intake page's three parts (order, new customer, lines) validated
+    together, and a service's ``DomainError`` mapped back onto the field it names."""
+
+    CUSTOMER_KEYS = set(services.CUSTOMER_FIELDS)
+
+    def __init__(self, data=None, *, user, order: Order | None = None):
+        self.can_add_customer = user.has_perm("orders.add_customer")
+        can_set_price = user.has_perm("orders.set_line_price")
+        order_initial, lines_initial = None, None
+        if order is not None:
+            order_initial = {
+                "customer_mode": OrderForm.EXISTING,
+                "customer": order.customer,
+                "channel": order.channel,
+                "requested_delivery_date": order.requested_delivery_date,
+                "payment_method": order.payment_method,
+                "notes": order.notes,
+            }
+            lines_initial = [
+                {"product": ln.product, "quantity": ln.quantity, "unit_price": ln.unit_price}
+                for ln in order.lines.select_related("product")
+            ]
+        self.order_form = OrderForm(
+            data, initial=order_initial, can_add_customer=self.can_add_customer
+        )
+        if data is not None and self.new_customer:
+            self.customer_form = CustomerForm(data, prefix="customer")
+        else:
+            # Not validated (and so no errors shown) unless a new customer is
+            # chosen; what was typed stays in the fields.
+            typed = {
+                name: data.get(f"customer-{name}")
+                for name in services.CUSTOMER_FIELDS
+                if data is not None and data.get(f"customer-{name}")
+            }
+            self.customer_form = CustomerForm(prefix="customer", initial=typed)
+        formset_class = line_formset_class(extra=0 if lines_initial else 1)
+        self.lines = formset_class(
+            data, initial=lines_initial, prefix="lines", can_set_price=can_set_price
+        )
+        self.errors_summary: list[str] = []
+
+    @property
+    def new_customer(self) -> bool:
+        return self.can_add_customer and self.order_form.wants_new_customer
+
+    @property
+    def has_errors(self) -> bool:
+        if not self.order_form.is_bound:
+            return False
+        return bool(
+            self.errors_summary
+            or self.order_form.errors
+            or (self.new_customer and self.customer_form.errors)
+            or self.lines.total_error_count()
+        )
+
+    def is_valid(self) -> bool:
+        valid = self.order_form.is_valid()
+        if self.new_customer:
+            valid = self.customer_form.is_valid() and valid
+        valid = self.lines.is_valid() and valid
+        return valid
+
+    def customer_fields(self) -> dict[str, Any]:
+        return dict(self.customer_form.cleaned_data)
+
+    def existing_customer(self) -> Customer | None:
+        return None if self.new_customer else self.order_form.cleaned_data["customer"]
+
+    def add_domain_error(self, exc) -> None:
+        """Put each of ``exc.fields`` on the form that owns it: ``lines[2].quantity``
+        on the third line, ``phone`` on the new customer, ``notes`` on the order."""
+        self.errors_summary.append(exc.message)
+        line_forms = self.lines.line_forms()
+        for key, messages in (exc.fields or {}).items():
+            messages = messages if isinstance(messages, list | tuple) else [messages]
+            for message in messages:
+                self._place(key, str(message), line_forms)
+
+    def _place(self, key: str, message: str, line_forms: list) -> None:
+        if key == "lines":
+            self.lines.add_non_form_error(message)
+        elif key.startswith("lines["):
+            index, _dot, field = key[len("lines[") :].partition("].")
+            try:
+                form = line_forms[int(index)]
+            except (ValueError, IndexError):
+                self.lines.add_non_form_error(message)
+                return
+            form.add_error(field if field in form.fields else None, message)
+        elif self.new_customer and key in self.CUSTOMER_KEYS:
+            self.customer_form.add_error(key, message)
+        elif key in self.order_form.fields:
+            self.order_form.add_error(key, message)
+        else:
+            self.order_form.add_error(None, f"{key}: {message}")
+
+
+# --- the order page ----------------------------------------------------------
+
+
+class ContactForm(forms.Form):
+    """Process 2.2: what sales told the customer and what they agreed."""
+
+    channel = forms.ChoiceField(
+        label=_label(CustomerContact, "channel"),
+        choices=CustomerContact.Channel.choices,
+        initial=CustomerContact.Channel.PHONE,
+    )
+    summary = forms.CharField(
+        label=_label(CustomerContact, "summary"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class NoteForm(forms.Form):
+    """A transition without input of its own; the note is optional."""
+
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class AdjustmentForm(NoteForm):
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=_reason_choices(services.ADJUSTMENT_REASONS, ADJUSTMENT_REASON_LABELS),
+    )
+    field_order = ["reason", "note"]
+
+
+class CancelForm(NoteForm):
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=_reason_choices(services.CANCEL_REASONS, CANCEL_REASON_LABELS),
+    )
+    field_order = ["reason", "note"]
+
+
+class FailQcForm(NoteForm):
+    reason = forms.CharField(label=_("What failed the check"), max_length=500)
+    field_order = ["reason", "note"]
+
+
+class PackageForm(forms.Form):
+    weight_kg = forms.DecimalField(
+        label=_("Weight (kg)"),
+        max_digits=8,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("100000"),
+    )
+    length_cm = forms.IntegerField(
+        label=_("Length (cm)"), required=False, min_value=1, max_value=10000
+    )
+    width_cm = forms.IntegerField(
+        label=_("Width (cm)"), required=False, min_value=1, max_value=10000
+    )
+    height_cm = forms.IntegerField(
+        label=_("Height (cm)"), required=False, min_value=1, max_value=10000
+    )
+
+
+PackageFormSet = forms.formset_factory(
+    PackageForm, extra=0, min_num=1, validate_min=True, max_num=200, validate_max=True
+)
+
+
+class PackForm(NoteForm):
+    """Process 3.3: one or more packages, each with its weight."""
+
+    def __init__(self, data=None, *, prefix=None, **kwargs):
+        super().__init__(data, prefix=prefix, **kwargs)
+        self.packages = PackageFormSet(data, prefix=f"{prefix or 'pack'}-packages")
+
+    def is_valid(self) -> bool:
+        return super().is_valid() & self.packages.is_valid()
+
+    def service_kwargs(self) -> dict[str, Any]:
+        packages = [
+            {k: v for k, v in form.cleaned_data.items() if v is not None}
+            for form in self.packages.forms
+            if form.cleaned_data
+        ]
+        return {**super().service_kwargs(), "packages": packages}
+
+
+class ShipForm(NoteForm):
+    carrier = forms.CharField(label=_("Carrier"), max_length=100)
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=64)
+    field_order = ["carrier", "tracking_number", "note"]
+
+
+class ConfirmDeliveryForm(NoteForm):
+    signed_by = forms.CharField(label=_("Signed by"), required=False, max_length=100)
+    field_order = ["signed_by", "note"]
+
+
+TRANSITION_FORMS: dict[str, type[NoteForm]] = {
+    "request_adjustment": AdjustmentForm,
+    "cancel": CancelForm,
+    "fail_qc": FailQcForm,
+    "pack": PackForm,
+    "ship": ShipForm,
+    "confirm_delivery": ConfirmDeliveryForm,
+}
+
+
+def transition_form(name: str, data=None) -> NoteForm:
+    """The input form of transition ``name``, prefixed so that several fit on one page."""
+    return TRANSITION_FORMS.get(name, NoteForm)(data, prefix=name)

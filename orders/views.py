@@ -1,0 +1,311 @@
+"""The sales staff web UI (desktop). Thin views: forms validate, every write
+is a call to ``orders.services``, reads come from ``orders.selectors``, and a
+``DomainError`` from a service becomes a message on the page, never a 500."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django_fsm import can_proceed
+
+from inventory.models import Product, StockItem
+from inventory.services import warehouse_default
+from orders_site.errors import DomainError
+
+from . import forms, selectors, services
+from .exceptions import OrderConflict, OrderNotEditable
+from .models import Order
+
+# Transitions whose FSM condition is met by their own input: the service
+# records the packages (pack) or the shipment (ship) before it checks the
+# condition, so the button is offered on state and role alone. Every other
+# transition is offered only when ``get_available_user_status_transitions``
+# lists it.
+CONDITION_MET_BY_INPUT = ("pack", "ship")
+PRIMARY_TRANSITIONS = {
+    "submit",
+    "resubmit",
+    "approve",
+    "start_picking",
+    "finish_picking",
+    "pass_qc",
+    "pack",
+    "ship",
+    "confirm_delivery",
+    "complete",
+}
+DANGER_TRANSITIONS = {"cancel"}
+PRODUCT_SEARCH_LIMIT = 20
+
+
+def _order_or_404(request, number: str) -> Order:
+    orders = selectors.orders_visible_to(user=request.user).select_related(
+        "customer", "salesperson", "created_by"
+    )
+    return get_object_or_404(orders, number=number)
+
+
+def _detail_url(order: Order, anchor: str = "") -> str:
+    url = reverse("orders:detail", kwargs={"number": order.number})
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _error_text(exc: DomainError) -> str:
+    """The service's message, followed by what it says about each field."""
+    details = []
+    for key, messages_ in (exc.fields or {}).items():
+        for message in messages_ if isinstance(messages_, list | tuple) else [messages_]:
+            if str(message) != exc.message:
+                details.append(f"{key}: {message}")
+    return " ".join([exc.message, *details]) if details else exc.message
+
+
+# --- the list ---------------------------------------------------------------
+
+
+@login_required
+@permission_required("orders.view_order", raise_exception=True)
+@require_GET
+def order_list(request):
+    form = forms.OrderFilterForm(request.GET or None)
+    orders = selectors.order_list(filters=form.filters()) & selectors.orders_visible_to(
+        user=request.user
+    )
+    page = Paginator(orders, settings.ORDERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "orders/order_list.html",
+        {"form": form, "page": page, "filtered": bool(form.is_bound and form.filters())},
+    )
+
+
+# --- intake and edit (process 1, 2.2) ----------------------------------------
+
+
+@login_required
+@permission_required("orders.add_order", raise_exception=True)
+def order_create(request):
+    data = request.POST if request.method == "POST" else None
+    intake = forms.IntakeForms(data, user=request.user)
+    if request.method == "POST" and intake.is_valid():
+        try:
+            # One transaction around both services: a customer entered here is
+            # kept only together with the order that needed it.
+            with transaction.atomic():
+                customer = intake.existing_customer() or services.customer_create(
+                    **intake.customer_fields()
+                )
+                order = services.order_create(
+                    customer=customer,
+                    salesperson=request.user,
+                    created_by=request.user,
+                    lines=intake.lines.line_inputs(),
+                    **intake.order_form.service_fields(),
+                )
+        except DomainError as exc:
+            intake.add_domain_error(exc)
+        else:
+            messages.success(
+                request, _("Order %(number)s was recorded as a draft.") % {"number": order.number}
+            )
+            return redirect(_detail_url(order))
+    return render(request, "orders/order_form.html", {"intake": intake, "order": None})
+
+
+@login_required
+@permission_required("orders.change_order", raise_exception=True)
+def order_edit(request, number: str):
+    order = _order_or_404(request, number)
+    if not order.is_editable:
+        messages.error(request, _not_editable(order))
+        return redirect(_detail_url(order))
+    data = request.POST if request.method == "POST" else None
+    intake = forms.IntakeForms(data, user=request.user, order=order)
+    if request.method == "POST" and intake.is_valid():
+        try:
+            with transaction.atomic():
+                customer = intake.existing_customer() or services.customer_create(
+                    **intake.customer_fields()
+                )
+                services.order_update(
+                    order=order,
+                    user=request.user,
+                    customer=customer,
+                    lines=intake.lines.line_inputs(),
+                    **intake.order_form.service_fields(),
+                )
+        except (OrderNotEditable, OrderConflict) as exc:
+            messages.error(request, exc.message)
+            return redirect(_detail_url(order))
+        except DomainError as exc:
+            intake.add_domain_error(exc)
+        else:
+            messages.success(request, _("Order %(number)s was saved.") % {"number": order.number})
+            return redirect(_detail_url(order))
+    return render(request, "orders/order_form.html", {"intake": intake, "order": order})
+
+
+def _not_editable(order: Order) -> str:
+    return _("Order %(number)s is %(status)s and can no longer be edited.") % {
+        "number": order.number,
+        "status": order.get_status_display(),
+    }
+
+
+# --- the order page -----------------------------------------------------------
+
+
+def _available_transitions(order: Order, user) -> list[str]:
+    names = set(selectors.order_available_transitions(order=order, user=user))
+    for name in CONDITION_MET_BY_INPUT:
+        if can_proceed(getattr(order, name), check_conditions=False) and selectors.role_allows(
+            order=order, user=user, transition=name
+        ):
+            names.add(name)
+    return [name for name in selectors.TRANSITION_LABELS if name in names]
+
+
+def _detail_context(request, order: Order, *, bound: dict | None = None) -> dict:
+    """Everything the order page shows; ``bound`` holds a submitted form that
+    failed validation, to show again with its errors."""
+    bound = bound or {}
+    actions = []
+    for name in _available_transitions(order, request.user):
+        form = bound.get(name) or forms.transition_form(name)
+        actions.append(
+            {
+                "name": name,
+                "form": form,
+                "needs_input": name in forms.TRANSITION_FORMS,
+                "open": name in bound,
+                "style": "primary"
+                if name in PRIMARY_TRANSITIONS
+                else "danger"
+                if name in DANGER_TRANSITIONS
+                else "secondary",
+            }
+        )
+    user = request.user
+    return {
+        "order": order,
+        "lines": order.lines.select_related("product"),
+        "timeline": selectors.order_timeline(order=order),
+        "contacts": order.contacts.select_related("contacted_by"),
+        "shipments": order.shipments.all(),
+        "packages": order.packages.all(),
+        "actions": actions,
+        "contact_form": bound.get("contact") or forms.ContactForm(prefix="contact"),
+        "can_contact": user.has_perm("orders.add_customercontact"),
+        "can_edit": order.is_editable and user.has_perm("orders.change_order"),
+    }
+
+
+@login_required
+@permission_required("orders.view_order", raise_exception=True)
+@require_GET
+def order_detail(request, number: str):
+    order = _order_or_404(request, number)
+    return render(request, "orders/order_detail.html", _detail_context(request, order))
+
+
+@login_required
+@permission_required("orders.view_order", raise_exception=True)
+@require_POST
+def order_transition(request, number: str, name: str):
+    service = services.TRANSITION_SERVICES.get(name)
+    if service is None:
+        raise Http404(name)
+    order = _order_or_404(request, number)
+    form = forms.transition_form(name, request.POST)
+    if not form.is_valid():
+        if name in _available_transitions(order, request.user):
+            context = _detail_context(request, order, bound={name: form})
+            return render(request, "orders/order_detail.html", context, status=400)
+        messages.error(
+            request,
+            _("You cannot %(action)s order %(number)s now.")
+            % {"action": selectors.TRANSITION_LABELS[name], "number": order.number},
+        )
+        return redirect(_detail_url(order))
+    try:
+        order = service(order=order, user=request.user, **form.service_kwargs())
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request,
+            _("Order %(number)s is now %(status)s.")
+            % {"number": order.number, "status": order.get_status_display()},
+        )
+    return redirect(_detail_url(order))
+
+
+@login_required
+@permission_required("orders.add_customercontact", raise_exception=True)
+@require_POST
+def order_contact(request, number: str):
+    order = _order_or_404(request, number)
+    form = forms.ContactForm(request.POST, prefix="contact")
+    if not form.is_valid():
+        context = _detail_context(request, order, bound={"contact": form})
+        return render(request, "orders/order_detail.html", context, status=400)
+    try:
+        services.order_record_contact(order=order, user=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("The customer contact was recorded."))
+    return redirect(_detail_url(order, "contacts"))
+
+
+# --- product search for the intake form ---------------------------------------
+
+
+def _product_search(q: str) -> list[dict]:
+    """Active products matching SKU, name or barcode, exact SKU first, with
+    what is available (on hand − reserved) in the default warehouse.
+
+    A read that belongs in ``inventory/selectors.py`` (``product_search``);
+    kept here until that module exists.
+    """
+    warehouse = warehouse_default()
+    available = StockItem.objects.filter(product=OuterRef("pk"), warehouse=warehouse).values(
+        available=F("on_hand") - F("reserved")
+    )[:1]
+    products = (
+        Product.objects.filter(is_active=True)
+        .filter(Q(sku__icontains=q) | Q(name__icontains=q) | Q(barcode=q))
+        .annotate(
+            available=Coalesce(Subquery(available, output_field=IntegerField()), Value(0)),
+            exact=Case(When(sku__iexact=q, then=Value(0)), default=Value(1)),
+        )
+        .order_by("exact", "sku")[:PRODUCT_SEARCH_LIMIT]
+    )
+    return [
+        {
+            "sku": p.sku,
+            "name": p.name,
+            "unit": p.unit,
+            "list_price": f"{p.list_price:.2f}",
+            "available": p.available,
+        }
+        for p in products
+    ]
+
+
+@login_required
+@permission_required("inventory.view_product", raise_exception=True)
+@require_GET
+def product_search(request):
+    q = request.GET.get("q", "").strip()[:100]
+    return JsonResponse({"results": _product_search(q) if q else []})
