@@ -4,6 +4,7 @@ keyword arguments of ``orders.services``; they never save anything themselves
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -51,15 +52,29 @@ def reason_label(code: str) -> str:
 
 def _reason_choices(codes: list[str], labels: dict) -> list[tuple[str, Any]]:
     # The services own the list of codes; the labels only translate them.
-    return [("", "---------")] + [(code, labels.get(code, code)) for code in codes]
+    return [("", _("Choose a reason"))] + [(code, labels.get(code, code)) for code in codes]
 
 
 # --- the order list ----------------------------------------------------------
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def person_name(user) -> str:
+    """A user's name as colleagues write it: 李娜 (family name first, no
+    space) for Chinese names, "Anna Li" otherwise, the login as a fallback."""
+    if user is None:
+        return ""
+    first, last = user.first_name.strip(), user.last_name.strip()
+    if _CJK.search(first + last):
+        return f"{last}{first}"
+    return user.get_full_name() or user.get_username()
+
+
 class SalespersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.get_username()
+        return person_name(obj)
 
 
 class OrderFilterForm(forms.Form):
@@ -134,7 +149,7 @@ class OrderForm(forms.Form):
         widget=forms.RadioSelect,
     )
     customer = forms.ModelChoiceField(
-        label=_("Existing customer"),
+        label=_("Choose a customer"),
         required=False,
         queryset=Customer.objects.order_by("name", "pk"),
     )

@@ -196,6 +196,9 @@ def _detail_context(request, order: Order, *, bound: dict | None = None) -> dict
             }
         )
     user = request.user
+    # The step the process expects first, the ones that send it back after,
+    # cancelling last.
+    actions.sort(key=lambda a: ["primary", "secondary", "danger"].index(a["style"]))
     return {
         "order": order,
         "lines": order.lines.select_related("product"),

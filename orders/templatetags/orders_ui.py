@@ -41,6 +41,11 @@ def status_badge(status: str):
 
 
 @register.filter
+def person(user) -> str:
+    return forms.person_name(user)
+
+
+@register.filter
 def finding_message(finding: dict) -> str:
     return selectors.finding_message(finding)
 
