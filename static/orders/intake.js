@@ -129,6 +129,7 @@
       delete row.dataset.listPrice;
       row.querySelector("[data-product-name]").textContent = "";
       priceInput.placeholder = "";
+      priceInput.title = "";
       recompute();
       return;
     }
@@ -136,7 +137,8 @@
     row.dataset.available = product.available;
     row.dataset.listPrice = product.list_price;
     row.querySelector("[data-product-name]").textContent = product.name;
-    priceInput.placeholder = text.listPrice + " " + product.list_price;
+    priceInput.placeholder = product.list_price;
+    priceInput.title = text.listPrice + " " + product.list_price;
     recompute();
   }
 
