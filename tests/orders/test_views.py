@@ -101,6 +101,16 @@ def test_unknown_order_is_a_friendly_404(client, sales):
     assert LIST.encode() in response.content
 
 
+def test_the_500_page_renders_without_a_request(db):
+    # given a server error, where Django renders 500.html with no context at all
+    from django.template.loader import render_to_string
+
+    # when it renders, then it is the layout with the apology and no user menu
+    html = render_to_string("500.html")
+    assert "Something went wrong on our side" in html
+    assert "Log out" not in html
+
+
 def test_a_role_without_intake_gets_a_403_page(client, warehouse_user):
     # given a warehouse user, who may not record orders
     client.force_login(warehouse_user)
@@ -143,6 +153,31 @@ def test_list_filters_by_status_customer_salesperson_and_dates(
     assert in_range.context["page"].paginator.count == 2
     assert later.context["page"].paginator.count == 0
     assert b"No order matches these filters." in later.content
+
+
+def test_an_integration_client_sees_only_its_own_orders(
+    client, integration, sales, customer, product
+):
+    # given an order by sales and one by the online store's integration user
+    make_order(customer=customer, salesperson=sales, lines=[(product, 1)])
+    own = make_order(customer=customer, salesperson=integration, lines=[(product, 1)])
+    client.force_login(integration)
+    # when the integration user opens the list, then only its own order is there
+    assert [o.number for o in client.get(LIST).context["page"]] == [own.number]
+
+
+def test_the_header_has_navigation_language_switch_and_logout(client, sales):
+    # given a salesperson
+    client.force_login(sales)
+    # when any page is shown
+    html = client.get(LIST).content.decode()
+    # then the header links the pages, switches language and logs out by POST
+    assert f'href="{CREATE}"' in html
+    assert f'action="{reverse("set_language")}" method="post"' in html
+    assert 'value="zh-hans"' in html and 'value="en"' in html
+    assert f'action="{reverse("logout")}" method="post"' in html
+    # and no review queue link for a role that does not review
+    assert "Review queue" not in html
 
 
 @pytest.mark.parametrize(
