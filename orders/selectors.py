@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_fsm import can_proceed
 
 from inventory.models import StockItem
 
@@ -72,9 +73,21 @@ def order_timeline(*, order: Order) -> QuerySet[OrderEvent]:
     return order.events.select_related("actor").order_by("created_at", "pk")
 
 
+# Transitions whose condition the caller's own input meets: ``pack`` records
+# the packages and ``ship`` the shipment as part of the step, so their
+# conditions are checked by the service, not to decide whether to offer them.
+CONDITION_MET_BY_INPUT = ("pack", "ship")
+
+
 def order_available_transitions(*, order: Order, user) -> list[str]:
-    """Names of the transitions this user may take on this order now."""
+    """Names of the transitions this user may take on this order now, in the
+    order of the process."""
     names = {t.name for t in order.get_available_user_status_transitions(user)}
+    for name in CONDITION_MET_BY_INPUT:
+        if can_proceed(getattr(order, name), check_conditions=False) and role_allows(
+            order=order, user=user, transition=name
+        ):
+            names.add(name)
     return [name for name in TRANSITION_LABELS if name in names]
 
 

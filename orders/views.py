@@ -9,29 +9,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
-from django_fsm import can_proceed
 
-from inventory.models import Product, StockItem
-from inventory.services import warehouse_default
+from inventory import selectors as inventory_selectors
 from orders_site.errors import DomainError
 
 from . import forms, selectors, services
 from .exceptions import OrderConflict, OrderNotEditable
 from .models import Order
 
-# Transitions whose FSM condition is met by their own input: the service
-# records the packages (pack) or the shipment (ship) before it checks the
-# condition, so the button is offered on state and role alone. Every other
-# transition is offered only when ``get_available_user_status_transitions``
-# lists it.
-CONDITION_MET_BY_INPUT = ("pack", "ship")
 PRIMARY_TRANSITIONS = {
     "submit",
     "resubmit",
@@ -45,7 +35,6 @@ PRIMARY_TRANSITIONS = {
     "complete",
 }
 DANGER_TRANSITIONS = {"cancel"}
-PRODUCT_SEARCH_LIMIT = 20
 
 
 def _order_or_404(request, number: str) -> Order:
@@ -165,22 +154,12 @@ def _not_editable(order: Order) -> str:
 # --- the order page -----------------------------------------------------------
 
 
-def _available_transitions(order: Order, user) -> list[str]:
-    names = set(selectors.order_available_transitions(order=order, user=user))
-    for name in CONDITION_MET_BY_INPUT:
-        if can_proceed(getattr(order, name), check_conditions=False) and selectors.role_allows(
-            order=order, user=user, transition=name
-        ):
-            names.add(name)
-    return [name for name in selectors.TRANSITION_LABELS if name in names]
-
-
 def _detail_context(request, order: Order, *, bound: dict | None = None) -> dict:
     """Everything the order page shows; ``bound`` holds a submitted form that
     failed validation, to show again with its errors."""
     bound = bound or {}
     actions = []
-    for name in _available_transitions(order, request.user):
+    for name in selectors.order_available_transitions(order=order, user=request.user):
         form = bound.get(name) or forms.transition_form(name)
         actions.append(
             {
@@ -231,7 +210,7 @@ def order_transition(request, number: str, name: str):
     order = _order_or_404(request, number)
     form = forms.transition_form(name, request.POST)
     if not form.is_valid():
-        if name in _available_transitions(order, request.user):
+        if name in selectors.order_available_transitions(order=order, user=request.user):
             context = _detail_context(request, order, bound={name: form})
             return render(request, "orders/order_detail.html", context, status=400)
         messages.error(
@@ -274,41 +253,9 @@ def order_contact(request, number: str):
 # --- product search for the intake form ---------------------------------------
 
 
-def _product_search(q: str) -> list[dict]:
-    """Active products matching SKU, name or barcode, exact SKU first, with
-    what is available (on hand − reserved) in the default warehouse.
-
-    A read that belongs in ``inventory/selectors.py`` (``product_search``);
-    kept here until that module exists.
-    """
-    warehouse = warehouse_default()
-    available = StockItem.objects.filter(product=OuterRef("pk"), warehouse=warehouse).values(
-        available=F("on_hand") - F("reserved")
-    )[:1]
-    products = (
-        Product.objects.filter(is_active=True)
-        .filter(Q(sku__icontains=q) | Q(name__icontains=q) | Q(barcode=q))
-        .annotate(
-            available=Coalesce(Subquery(available, output_field=IntegerField()), Value(0)),
-            exact=Case(When(sku__iexact=q, then=Value(0)), default=Value(1)),
-        )
-        .order_by("exact", "sku")[:PRODUCT_SEARCH_LIMIT]
-    )
-    return [
-        {
-            "sku": p.sku,
-            "name": p.name,
-            "unit": p.unit,
-            "list_price": f"{p.list_price:.2f}",
-            "available": p.available,
-        }
-        for p in products
-    ]
-
-
 @login_required
 @permission_required("inventory.view_product", raise_exception=True)
 @require_GET
 def product_search(request):
     q = request.GET.get("q", "").strip()[:100]
-    return JsonResponse({"results": _product_search(q) if q else []})
+    return JsonResponse({"results": inventory_selectors.product_search(query=q) if q else []})

@@ -278,3 +278,27 @@ def test_impossible_time_zone_offset_is_a_400_not_a_500(api_for, manager):
         "/api/v1/orders/", {"updated_since": "1108-06-26T21:37:15+17:42"}
     )
     assert "updated_since" in assert_error(response, 400, "invalid")["fields"]
+
+
+@pytest.mark.parametrize(
+    ("state", "role", "offered"),
+    [("packing", "Warehouse", "pack"), ("packed", "Logistics", "ship")],
+)
+def test_steps_whose_input_meets_the_condition_are_offered(
+    state, role, offered, api_for, customer, product, sales, superuser
+):
+    # given an order ready to pack (or ship): the packages (or shipment) come with the request
+    order = flow.walk_to(
+        make_order(customer=customer, salesperson=sales, lines=[(product, 1)]), state, superuser
+    )
+    from tests.factories import UserFactory
+
+    user = UserFactory(username=f"u-{role}", roles=[role])
+    # then the step is offered to its role, and not to sales
+    assert (
+        offered
+        in api_for(user).get(f"/api/v1/orders/{order.number}/").json()["available_transitions"]
+    )
+    assert api_for(sales).get(f"/api/v1/orders/{order.number}/").json()[
+        "available_transitions"
+    ] == ["cancel"]
