@@ -130,8 +130,11 @@ def order_number_next(*, year: int | None = None) -> str:
 # --- intake (process 1) ----------------------------------------------------
 
 
-def _validate_lines(lines: Iterable[LineInput]) -> list[LineInput]:
+def _validate_lines(lines: Iterable[LineInput], *, user) -> list[LineInput]:
+    """Quantities > 0, products still sold, and a price other than the list
+    price only from a role allowed to set one (``orders.set_line_price``)."""
     lines = list(lines)
+    may_set_price = user is None or user.has_perm("orders.set_line_price")
     errors: dict[str, list[str]] = {}
     if not lines:
         errors["lines"] = [_("Add at least one line.")]
@@ -140,6 +143,14 @@ def _validate_lines(lines: Iterable[LineInput]) -> list[LineInput]:
             errors[f"lines[{i}].quantity"] = [_("Enter a whole number greater than zero.")]
         if line.unit_price is not None and line.unit_price < 0:
             errors[f"lines[{i}].unit_price"] = [_("A price cannot be negative.")]
+        elif (
+            line.unit_price is not None
+            and line.unit_price != line.product.list_price
+            and not may_set_price
+        ):
+            errors[f"lines[{i}].unit_price"] = [
+                _("Your role may not set prices; leave the list price.")
+            ]
         if not line.product.is_active:
             errors[f"lines[{i}].product"] = [
                 _("%(sku)s is no longer sold.") % {"sku": line.product.sku}
@@ -200,7 +211,7 @@ def order_create(
     ``external_ref`` is the client system's reference, unique per client: a
     second order with it raises ``DuplicateExternalRef`` naming the first.
     """
-    lines = _validate_lines(lines)
+    lines = _validate_lines(lines, user=created_by)
     external_ref = (external_ref or "").strip()
     if external_ref:
         _refuse_duplicate_ref(created_by=created_by, external_ref=external_ref)
@@ -296,7 +307,7 @@ def order_update(
             changed[name] = [str(old), str(value)]
             setattr(locked, name, value)
     if lines is not None:
-        lines = _validate_lines(lines)
+        lines = _validate_lines(lines, user=user)
         before = [(ln.product.sku, ln.quantity, str(ln.unit_price)) for ln in locked.lines.all()]
         _write_lines(order=locked, lines=lines)
         after = [(ln.product.sku, ln.quantity, str(ln.unit_price)) for ln in locked.lines.all()]

@@ -303,3 +303,25 @@ def test_a_stale_order_gets_a_conflict(customer, product, sales, manager):
         services.order_approve(order=tab_b, user=manager)
     # then stock is reserved once
     assert item(product).reserved == 2
+
+
+def test_only_a_role_allowed_may_set_a_price(customer, product, integration, sales):
+    # given an Integration client that may not set prices
+    def intake(user, price):
+        return services.order_create(
+            customer=customer,
+            salesperson=user,
+            created_by=user,
+            channel="api",
+            requested_delivery_date=timezone.localdate() + datetime.timedelta(days=30),
+            payment_method="alipay",
+            lines=[services.LineInput(product=product, quantity=1, unit_price=price)],
+        )
+
+    # when it sends the list price, that is fine; another price is refused
+    assert intake(integration, Decimal("10.00")).lines.get().unit_price == Decimal("10.00")
+    with pytest.raises(OrderInvalid) as exc:
+        intake(integration, Decimal("7.00"))
+    assert "lines[0].unit_price" in exc.value.fields
+    # while sales may give a discount
+    assert intake(sales, Decimal("7.00")).lines.get().unit_price == Decimal("7.00")
