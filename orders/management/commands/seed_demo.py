@@ -6,6 +6,7 @@ are reused, and orders are only added when there are none yet.
 """
 
 import datetime
+import os
 from decimal import Decimal
 
 from django.conf import settings
@@ -200,7 +201,9 @@ class Command(BaseCommand):
         parser.add_argument("--password", default="demo", help="Password for every demo user.")
 
     def handle(self, *args, password, **options):
-        if settings.SETTINGS_MODULE.endswith("production"):
+        # SETTINGS_MODULE is None inside override_settings (tests): fall back on the env.
+        module = settings.SETTINGS_MODULE or os.environ.get("DJANGO_SETTINGS_MODULE", "")
+        if module.endswith("production"):
             raise CommandError("seed_demo refuses to run under production settings.")
         with transaction.atomic():
             admin = self._users(password)
