@@ -63,8 +63,8 @@ messages: install ## Extract strings into locale/zh_Hans and compile the .mo fil
 	$(LOCAL) $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
 
 .PHONY: screenshots
-screenshots: install ## Take the screenshots under docs/screenshots/ (needs /usr/bin/chromium)
-	$(TESTS) $(PY) -m pytest tests/e2e -m browser -k screenshot -p no:cacheprovider
+screenshots: install ## Take the screenshots under docs/screenshots/ (apt-get install chromium fonts-noto-cjk)
+	SCREENSHOT_DIR=docs/screenshots $(TESTS) $(PY) -m pytest tests/e2e -m browser -k screenshot -p no:cacheprovider
 
 .PHONY: check-deploy
 check-deploy: install ## manage.py check --deploy under production settings
