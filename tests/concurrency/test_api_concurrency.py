@@ -80,3 +80,37 @@ def test_twenty_parallel_approvals_of_one_order(live_server, customer, product, 
     assert StockItem.objects.get(product=product).reserved == 4
     assert StockMovement.objects.filter(kind="reservation").count() == 1
     assert order.events.filter(transition="approve").count() == 1
+
+
+def test_fifty_http_approvals_compete_for_ten_units(live_server, customer, sales, warehouse):
+    # given 10 units and 50 submitted orders for one unit each, and a manager's token
+    from tests.factories import ProductFactory, stock
+
+    scarce = ProductFactory(sku="SCARCE")
+    stock(scarce, 10)
+    manager = UserFactory(username="mgr", roles=["Sales Manager"])
+    _t, key = api_token_issue(user=manager)
+    numbers = []
+    for _ in range(50):
+        order = make_order(customer=customer, salesperson=sales, lines=[(scarce, 1)])
+        numbers.append(services.order_submit(order=order, user=sales).number)
+    # when 50 approvals arrive over HTTP from 10 clients at once (the test
+    # server's listen backlog is 10; the service-level test runs 50 threads)
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def approve(number):
+        try:
+            return post(f"{live_server.url}/api/v1/orders/{number}/approve/", {}, key=key)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        results = list(pool.map(approve, numbers))
+    # then 10 are approved, 40 refused for stock with the SKU named, and no 500
+    statuses = Counter(status for status, _b in results)
+    assert statuses == {200: 10, 422: 40}, statuses
+    refused = [json.loads(b) for s, b in results if s == 422]
+    assert all(r["code"] == "insufficient_stock" and r["skus"] == ["SCARCE"] for r in refused)
+    assert StockItem.objects.get(product=scarce).reserved == 10
