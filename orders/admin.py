@@ -22,10 +22,12 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from orders_site.errors import DomainError
 
@@ -230,7 +232,12 @@ def event_details(data: dict) -> str:
             items = ", ".join(f"{sku} × {qty}" for sku, qty in moved.items())
             parts.append(f"{label}: {items}")
     if "findings" in data:
-        parts.append(_("%(n)d review findings") % {"n": len(data["findings"])})
+        n = len(data["findings"])
+        parts.append(
+            ngettext("%(n)d review finding", "%(n)d review findings", n) % {"n": n}
+            if n
+            else _("No review findings")
+        )
     if changes := data.get("changes"):
         parts.append(_("Changed: %(fields)s") % {"fields": ", ".join(changes)})
     if tracking := data.get("tracking_number"):
@@ -255,12 +262,12 @@ class CustomerContactInline(ReadOnlyInline):
 class OrderAdmin(admin.ModelAdmin):
     list_display = [
         "number",
-        "customer",
+        "customer_name",
         "salesperson_name",
         "status",
         "total_cny",
-        "requested_delivery_date",
-        "created_at",
+        "requested_date",
+        "created",
     ]
     list_filter = [
         "status",
@@ -280,7 +287,7 @@ class OrderAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     ("number", "status"),
-                    ("customer", "salesperson"),
+                    ("customer", "salesperson_name"),
                     ("channel", "payment_method"),
                     ("requested_delivery_date", "earliest_feasible"),
                     ("total_cny", "warehouse"),
@@ -294,7 +301,7 @@ class OrderAdmin(admin.ModelAdmin):
     ]
     # Everything is read-only (has_change_permission below): see the module
     # docstring. The method fields must still be named here.
-    readonly_fields = ["total_cny", "findings", "earliest_feasible"]
+    readonly_fields = ["total_cny", "findings", "earliest_feasible", "salesperson_name"]
 
     # --- permissions: view and decide, never edit ---
 
@@ -329,6 +336,13 @@ class OrderAdmin(admin.ModelAdmin):
 
     # --- columns and read-only fields ---
 
+    @admin.display(description=_("customer"), ordering="customer__name")
+    def customer_name(self, order):
+        customer = order.customer
+        if not customer.company:
+            return customer.name
+        return format_html('{}<div class="quiet">{}</div>', customer.name, customer.company)
+
     @admin.display(description=_("salesperson"), ordering="salesperson__last_name")
     def salesperson_name(self, order):
         return order_forms.person_name(order.salesperson)
@@ -337,13 +351,23 @@ class OrderAdmin(admin.ModelAdmin):
     def total_cny(self, order):
         return cny(order.total)
 
+    # Compact dates (2026-12-02) keep the list on one screen's width; the
+    # order page shows them in the reader's long format.
+    @admin.display(description=_("requested delivery"), ordering="requested_delivery_date")
+    def requested_date(self, order):
+        return order.requested_delivery_date.strftime("%Y-%m-%d")
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, order):
+        return timezone.localtime(order.created_at).strftime("%Y-%m-%d")
+
     @admin.display(description=_("review findings"))
     def findings(self, order):
         return _findings_html(order)
 
     @admin.display(description=_("earliest feasible delivery"))
     def earliest_feasible(self, order):
-        return selectors.earliest_feasible_date(province=order.customer.province)
+        return date_format(selectors.earliest_feasible_date(province=order.customer.province))
 
     # --- actions: one service call per selected order ---
 
@@ -406,7 +430,7 @@ class OrderAdmin(admin.ModelAdmin):
                 name="orders_order_review_queue",
             ),
             path(
-                "<path:object_id>/transition/<str:name>/",
+                "<int:object_id>/transition/<str:name>/",
                 self.admin_site.admin_view(self.transition_view),
                 name="orders_order_transition",
             ),
@@ -417,6 +441,7 @@ class OrderAdmin(admin.ModelAdmin):
         """The admin transitions this user may take on this order now, from
         the state machine."""
         change_url = reverse("admin:orders_order_change", args=[order.pk])
+        allowed = set(selectors.order_available_transitions(order=order, user=request.user))
         return [
             {
                 "name": name,
@@ -424,8 +449,8 @@ class OrderAdmin(admin.ModelAdmin):
                 "url": reverse("admin:orders_order_transition", args=[order.pk, name])
                 + f"?next={change_url}",
             }
-            for name in selectors.order_available_transitions(order=order, user=request.user)
-            if name in ADMIN_TRANSITIONS
+            for name in ADMIN_TRANSITIONS
+            if name in allowed
         ]
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
