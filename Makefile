@@ -71,6 +71,10 @@ check-deploy: install ## manage.py check --deploy under production settings
 	DJANGO_SETTINGS_MODULE=orders_site.settings.production SECRET_KEY=$${SECRET_KEY:-check-deploy-$$(date +%s)-a-long-random-looking-value-for-the-check} \
 	  ALLOWED_HOSTS=orders.example.com $(PY) manage.py check --deploy --fail-level WARNING
 
+.PHONY: bench-api
+bench-api: install ## Load-test the API on PostgreSQL against a naive DRF baseline (BENCH_ARGS=...)
+	$(PY) benchmarks/run_api.py $(BENCH_ARGS)
+
 .PHONY: clean
 clean: ## Remove the virtualenv, the SQLite database and caches
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache staticfiles
