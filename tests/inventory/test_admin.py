@@ -212,3 +212,21 @@ def test_product_admin_searches_by_barcode_and_filters_active(client, manager):
     # then each finds its product
     assert [p.sku for p in by_barcode] == ["PUMP-100"]
     assert [p.sku for p in inactive] == ["OLD-1"]
+
+
+def test_product_autocomplete_of_the_stock_form_works_for_the_manager(client, manager, product):
+    # given the manager on the receive page, whose product field searches as they type
+    client.force_login(manager)
+    # when they type part of the SKU
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "inventory",
+            "model_name": "stockitem",
+            "field_name": "product",
+            "term": "WIDG",
+        },
+    )
+    # then the product is offered
+    assert response.status_code == 200
+    assert [r["id"] for r in response.json()["results"]] == [str(product.pk)]
