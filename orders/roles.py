@@ -46,6 +46,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "shipping.view_transittime",
         "shipping.change_transittime",
         "shipping.add_transittime",
+        "shipping.view_shipment",
+        "shipping.view_package",
     ],
     WAREHOUSE: [
         "orders.view_order",
@@ -62,6 +64,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.deliver_order",
         "shipping.view_transittime",
         "shipping.change_transittime",
+        "shipping.view_shipment",
+        "shipping.view_package",
     ],
     AFTER_SALES: [
         "orders.view_order",

@@ -16,11 +16,18 @@ from orders.roles import ROLE_PERMISSIONS
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _clean_env():
+    """The environment a production process would have: no test-only switches
+    (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy flags)."""
+    drop = {"SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    return {k: v for k, v in os.environ.items() if k not in drop}
+
+
 def _manage(*args, env):
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "orders_site.settings.production", **env},
+        env={**_clean_env(), "DJANGO_SETTINGS_MODULE": "orders_site.settings.production", **env},
         capture_output=True,
         text=True,
         timeout=120,
