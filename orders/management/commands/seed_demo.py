@@ -206,6 +206,7 @@ class Command(BaseCommand):
         if module.endswith("production"):
             raise CommandError("seed_demo refuses to run under production settings.")
         with transaction.atomic():
+            roles.sync_roles()  # idempotent; restores the groups if a flush removed them
             admin = self._users(password)
             self._catalogue(admin)
             customers = self._customers()
