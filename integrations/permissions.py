@@ -18,6 +18,14 @@ class ModelPermissions(DjangoModelPermissions):
             return True
         return super().has_permission(request, view)
 
+    def _queryset(self, view):
+        # Only the model is read from it: the class attribute names it without
+        # running the view's get_queryset (for orders, a per-user query).
+        queryset = getattr(view, "queryset", None)
+        if queryset is not None:
+            return queryset
+        return super()._queryset(view)
+
 
 class ViewPermission(ModelPermissions):
     """Only the model's view permission, whatever the method."""
