@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -115,16 +115,31 @@ def customer_update(*, customer: Customer, **fields: Any) -> Customer:
 def order_number_next(*, year: int | None = None) -> str:
     """``SO-<year>-<6 digits>``, unique under concurrency.
 
-    The year's counter row is created if missing and then locked with
-    ``select_for_update``; the increment is an ``F()`` update, so two intakes
-    never read the same value. Must run inside a transaction.
+    The year's counter row is incremented in place by one UPDATE, which
+    locks it until the transaction ends, so two intakes never read the same
+    value and a rolled-back intake gives its number back; the row is created
+    first if the year has none. Must run inside a transaction.
     """
     year = year or timezone.localdate().year
-    OrderNumberSequence.objects.get_or_create(year=year)
-    seq = OrderNumberSequence.objects.select_for_update().get(year=year)
-    OrderNumberSequence.objects.filter(pk=seq.pk).update(last_value=F("last_value") + 1)
-    seq.refresh_from_db()
-    return f"SO-{year}-{seq.last_value:06d}"
+    value = _sequence_increment(year)
+    if value is None:
+        OrderNumberSequence.objects.get_or_create(year=year)
+        value = _sequence_increment(year)
+    return f"SO-{year}-{value:06d}"
+
+
+def _sequence_increment(year: int) -> int | None:
+    """One ``UPDATE ... RETURNING``: the row lock and the new value in a
+    single round trip (held until the caller's transaction ends, like
+    ``select_for_update``). None when the year has no row yet."""
+    table = connection.ops.quote_name(OrderNumberSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_value = last_value + 1 WHERE year = %s RETURNING last_value",
+            [year],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 # --- intake (process 1) ----------------------------------------------------
@@ -160,10 +175,9 @@ def _validate_lines(lines: Iterable[LineInput], *, user) -> list[LineInput]:
     return lines
 
 
-def _write_lines(*, order: Order, lines: list[LineInput]) -> None:
-    """Replace the order's lines; the unit price is captured now (list price
-    unless one is given) and the total recomputed."""
-    order.lines.all().delete()
+def _priced_lines(*, order: Order, lines: list[LineInput]) -> list[OrderLine]:
+    """The unit price is captured now (list price unless one is given), the
+    order's total computed from the line totals."""
     objs = []
     for line in lines:
         price = line.unit_price if line.unit_price is not None else line.product.list_price
@@ -176,8 +190,14 @@ def _write_lines(*, order: Order, lines: list[LineInput]) -> None:
                 line_total=(price * line.quantity).quantize(Decimal("0.01")),
             )
         )
-    OrderLine.objects.bulk_create(objs)
     order.total = sum((o.line_total for o in objs), Decimal("0.00"))
+    return objs
+
+
+def _write_lines(*, order: Order, lines: list[LineInput]) -> None:
+    """Replace the order's lines and recompute its total."""
+    order.lines.all().delete()
+    OrderLine.objects.bulk_create(_priced_lines(order=order, lines=lines))
 
 
 def _event(
@@ -215,8 +235,8 @@ def order_create(
     external_ref = (external_ref or "").strip()
     if external_ref:
         _refuse_duplicate_ref(created_by=created_by, external_ref=external_ref)
+    warehouse = inventory_services.warehouse_default()
     order = Order(
-        number=order_number_next(),
         customer=customer,
         salesperson=salesperson,
         created_by=created_by,
@@ -225,8 +245,12 @@ def order_create(
         payment_method=payment_method,
         notes=notes,
         external_ref=external_ref,
-        warehouse=inventory_services.warehouse_default(),
+        warehouse=warehouse,
     )
+    line_rows = _priced_lines(order=order, lines=lines)  # sets order.total
+    # The year's counter stays locked until the transaction ends: take the
+    # number last, so concurrent intakes queue behind as little work as possible.
+    order.number = order_number_next()
     try:
         with transaction.atomic():
             order.save()
@@ -234,8 +258,9 @@ def order_create(
         # A concurrent request with the same reference won the race.
         _refuse_duplicate_ref(created_by=created_by, external_ref=external_ref)
         raise
-    _write_lines(order=order, lines=lines)
-    order.save(update_fields=["total"])
+    for row in line_rows:
+        row.order = order  # the saved order, now with its primary key
+    OrderLine.objects.bulk_create(line_rows)
     _event(order=order, kind=OrderEvent.Kind.CREATED, actor=created_by, to_status=order.status)
     return order
 
