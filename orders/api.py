@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -327,12 +327,10 @@ def _transition_view(name: str):
     )(view)
 
 
-def _order_queryset(user):
+def _order_queryset(visible):
     lines = OrderLine.objects.select_related("product").order_by("pk")
-    return (
-        selectors.orders_visible_to(user=user)
-        .select_related("customer", "salesperson")
-        .prefetch_related(Prefetch("lines", queryset=lines))
+    return visible.select_related("customer", "salesperson").prefetch_related(
+        Prefetch("lines", queryset=lines)
     )
 
 
@@ -376,8 +374,17 @@ class OrderViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
     queryset = Order.objects.none()  # for the schema and ModelPermissions; see get_queryset
 
+    _visible = None
+
+    def _visible_orders(self):
+        # The orders this user may see, decided once per request (a view
+        # instance serves one request): a transition reads it twice.
+        if self._visible is None:
+            self._visible = selectors.orders_visible_to(user=self.request.user)
+        return self._visible
+
     def get_queryset(self):
-        return _order_queryset(self.request.user).prefetch_related("shipments", "packages")
+        return _order_queryset(self._visible_orders()).prefetch_related("shipments", "packages")
 
     def get_permissions(self):
         # Transitions and contacts need only read access to the order here;
@@ -390,12 +397,42 @@ class OrderViewSet(
         return OrderSerializer if self.action == "list" else OrderDetailSerializer
 
     def list(self, request, *args, **kwargs):
-        qs = self.filter_queryset(_order_queryset(request.user).order_by(*self.ordering))
+        qs = self.filter_queryset(_order_queryset(self._visible_orders()).order_by(*self.ordering))
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(OrderSerializer(page, many=True).data)
 
+    def get_object(self):
+        # Only retrieve answers with the order it looks up. Every other detail
+        # action hands it to a service, which re-reads and locks the row, and
+        # answers through _detail: its lines, shipments and packages are not
+        # read here.
+        if self.action == "retrieve":
+            return super().get_object()
+        order = get_object_or_404(
+            self.filter_queryset(self._visible_orders()),
+            **{self.lookup_field: self.kwargs[self.lookup_field]},
+        )
+        self.check_object_permissions(self.request, order)
+        return order
+
     def _detail(self, number: str) -> dict:
         order = get_object_or_404(self.get_queryset(), number=number)
+        return OrderDetailSerializer(order, context=self.get_serializer_context()).data
+
+    def _created(self, order: Order) -> dict:
+        """The detail of an order ``order_create`` just saved, without reading
+        it back: its row, customer and salesperson are in hand, its lines are
+        read once, and a new draft has no shipment or package yet. The same
+        serializer and so the same bytes as ``_detail``, four queries fewer,
+        while the year's order counter is still locked by this transaction."""
+        from shipping.models import Package, Shipment
+
+        prefetch_related_objects(
+            [order],
+            Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("pk")),
+            Prefetch("shipments", queryset=Shipment.objects.none()),
+            Prefetch("packages", queryset=Package.objects.none()),
+        )
         return OrderDetailSerializer(order, context=self.get_serializer_context()).data
 
     def create(self, request, *args, **kwargs):
@@ -414,7 +451,7 @@ class OrderViewSet(
             lines=data["lines"],
         )
         return Response(
-            self._detail(order.number),
+            self._created(order),
             status=status.HTTP_201_CREATED,
             headers={"Location": f"/api/v1/orders/{order.number}/"},
         )
