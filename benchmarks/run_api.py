@@ -174,6 +174,17 @@ class Result:
     def rps(self) -> float:
         return len(self.latencies) / self.window if self.window else 0.0
 
+    def merge(self, other: Result) -> Result:
+        return Result(
+            self.name,
+            self.latencies + other.latencies,
+            self.errors + other.errors,
+            self.window + other.window,
+            (self.samples + other.samples)[:5],
+            self.exhausted or other.exhausted,
+            self.client_cpu + other.client_cpu,
+        )
+
     def pct(self, p: float) -> float:
         if not self.latencies:
             return float("nan")
@@ -258,8 +269,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--duration", type=float, default=20, help="measured seconds per scenario")
-    parser.add_argument("--warmup", type=float, default=3, help="unmeasured seconds first")
+    parser.add_argument("--duration", type=float, default=40, help="measured seconds per scenario")
+    parser.add_argument(
+        "--warmup", type=float, default=2, help="unmeasured seconds before each slice"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="slices per scenario, alternating with its baseline (A B B A ...)",
+    )
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class")
@@ -356,27 +375,37 @@ def run_scenarios(args, port, tokens, data) -> list[Result]:
             number = pool.pop(0)
         return json_request("POST", f"/api/v1/orders/{number}/approve/", {"note": "ok"}, manager)
 
-    scenarios = [
-        ("create", create("/api/v1/orders/")),
-        ("naive create", create("/bench-naive/orders/")),
-        ("list", get("/api/v1/orders/?page_size=50")),
-        ("naive list", get("/bench-naive/orders/?page_size=50")),
-        ("approve", approve),
+    # Each product scenario is measured beside its baseline in alternating
+    # slices (A B B A ...), so that a load spike elsewhere on the machine
+    # falls on both sides rather than on one.
+    groups = [
+        [("create", create("/api/v1/orders/")), ("naive create", create("/bench-naive/orders/"))],
+        [
+            ("list", get("/api/v1/orders/?page_size=50")),
+            ("naive list", get("/bench-naive/orders/?page_size=50")),
+        ],
+        [("approve", approve)],
     ]
     only = {s.strip() for s in args.only.split(",") if s.strip()}
-    results = []
-    for name, make in scenarios:
-        if only and name not in only:
-            continue
-        print(
-            f"  {name}: {args.clients} clients, {args.warmup:g} s warm-up + {args.duration:g} s",
-            flush=True,
-        )
-        r = load(name, port, make, clients=args.clients, duration=args.duration, warmup=args.warmup)
-        results.append(r)
-        for sample in r.samples:
-            print(f"    error: {sample}")
-    return results
+    merged: dict[str, Result] = {}
+    for group in groups:
+        group = [(n, m) for n, m in group if not only or n in only]
+        rounds = args.rounds if len(group) > 1 else 1
+        for i in range(rounds):
+            for name, make in group if i % 2 == 0 else group[::-1]:
+                slice_s = args.duration / rounds
+                print(
+                    f"  {name}: {args.clients} clients, {args.warmup:g} s warm-up + "
+                    f"{slice_s:g} s (slice {i + 1}/{rounds})",
+                    flush=True,
+                )
+                r = load(
+                    name, port, make, clients=args.clients, duration=slice_s, warmup=args.warmup
+                )
+                for sample in r.samples:
+                    print(f"    error: {sample}")
+                merged[name] = merged[name].merge(r) if name in merged else r
+    return list(merged.values())
 
 
 def figures(results: list[Result]) -> dict:
