@@ -89,3 +89,14 @@ def aftersales(db):
 @pytest.fixture
 def integration(db):
     return UserFactory(username="integration", roles=["Integration"])
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    """In CI (REQUIRE_SERVICES=1) a skipped test is a failure: nothing may
+    quietly not run there."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if REQUIRE_SERVICES and skipped and session.exitstatus == 0:
+        reporter.write_line(f"REQUIRE_SERVICES=1 but {skipped} test(s) were skipped", red=True)
+        session.exitstatus = 1
