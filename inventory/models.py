@@ -22,8 +22,8 @@ class Product(models.Model):
         validators=[MinValueValidator(Decimal("0.00"))],
     )
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["sku"]
@@ -69,12 +69,16 @@ class StockItem(models.Model):
     unlikely: even a bug in a service cannot reserve more than is on hand.
     """
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stock_items")
-    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="stock_items")
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="stock_items", verbose_name=_("product")
+    )
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, related_name="stock_items", verbose_name=_("warehouse")
+    )
     on_hand = models.IntegerField(_("on hand"), default=0)
     reserved = models.IntegerField(_("reserved"), default=0)
     bin_location = models.CharField(_("bin location"), max_length=20, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["product__sku", "warehouse__code"]
@@ -109,7 +113,9 @@ class StockMovement(models.Model):
         SHIPMENT = "shipment", _("Shipment")
         RETURN = "return", _("Return")
 
-    stock_item = models.ForeignKey(StockItem, on_delete=models.PROTECT, related_name="movements")
+    stock_item = models.ForeignKey(
+        StockItem, on_delete=models.PROTECT, related_name="movements", verbose_name=_("stock item")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     on_hand_change = models.IntegerField(_("on-hand change"), default=0)
     reserved_change = models.IntegerField(_("reserved change"), default=0)
@@ -122,9 +128,15 @@ class StockMovement(models.Model):
         null=True,
         blank=True,
         related_name="stock_movements",
+        verbose_name=_("order"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
     )
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 

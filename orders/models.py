@@ -61,8 +61,8 @@ class Customer(models.Model):
         choices=PaymentTerms.choices,
         default=PaymentTerms.PREPAID,
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["name"]
@@ -166,7 +166,11 @@ class Order(ConcurrentTransitionMixin, models.Model):
         verbose_name=_("salesperson"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        verbose_name=_("created by"),
     )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     requested_delivery_date = models.DateField(_("requested delivery date"))
@@ -181,14 +185,17 @@ class Order(ConcurrentTransitionMixin, models.Model):
         help_text=_("The client system's own reference; unique per client."),
     )
     warehouse = models.ForeignKey(
-        "inventory.Warehouse", on_delete=models.PROTECT, related_name="orders"
+        "inventory.Warehouse",
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("warehouse"),
     )
     status = FSMField(
         _("status"), default=S.DRAFT, choices=OrderStatus.choices, protected=True, db_index=True
     )
     total = models.DecimalField(_("total (CNY)"), max_digits=14, decimal_places=2, default=0)
     review_findings = models.JSONField(_("review findings"), default=list, blank=True)
-    findings_computed_at = models.DateTimeField(null=True, blank=True)
+    findings_computed_at = models.DateTimeField(_("findings computed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -343,7 +350,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order")
+    )
     product = models.ForeignKey(
         "inventory.Product",
         on_delete=models.PROTECT,
@@ -387,7 +396,9 @@ class OrderEvent(models.Model):
         PICK = "pick", _("Pick")
         NOTE = "note", _("Note")
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     transition = models.CharField(_("transition"), max_length=30, blank=True)
     from_status = models.CharField(
@@ -425,7 +436,9 @@ class CustomerContact(models.Model):
         VISIT = "visit", _("Visit")
         OTHER = "other", _("Other")
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="contacts")
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("order")
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     summary = models.TextField(_("summary"))
     contacted_by = models.ForeignKey(

@@ -28,7 +28,9 @@ class TransitTime(models.Model):
 
 
 class Package(models.Model):
-    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="packages")
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.CASCADE, related_name="packages", verbose_name=_("order")
+    )
     weight_kg = models.DecimalField(
         _("weight (kg)"),
         max_digits=8,
@@ -38,7 +40,7 @@ class Package(models.Model):
     length_cm = models.PositiveIntegerField(_("length (cm)"), null=True, blank=True)
     width_cm = models.PositiveIntegerField(_("width (cm)"), null=True, blank=True)
     height_cm = models.PositiveIntegerField(_("height (cm)"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["pk"]
@@ -50,12 +52,18 @@ class Package(models.Model):
 
 
 class Shipment(models.Model):
-    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="shipments")
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, related_name="shipments", verbose_name=_("order")
+    )
     carrier_name = models.CharField(_("carrier"), max_length=100)
     tracking_number = models.CharField(_("tracking number"), max_length=64)
     shipped_at = models.DateTimeField(_("shipped at"), auto_now_add=True)
     shipped_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("shipped by"),
     )
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     signed_by = models.CharField(_("signed by"), max_length=100, blank=True)
