@@ -207,10 +207,12 @@ class OrderEventInline(ReadOnlyInline):
         if event.kind != OrderEvent.Kind.TRANSITION:
             return ""
         return format_html(
-            "{}: {} → {}",
-            capfirst(str(selectors.TRANSITION_LABELS.get(event.transition, event.transition))),
-            event.get_from_status_display(),
-            event.get_to_status_display(),
+            _("{transition}: {from_status} → {to_status}"),
+            transition=capfirst(
+                str(selectors.TRANSITION_LABELS.get(event.transition, event.transition))
+            ),
+            from_status=event.get_from_status_display(),
+            to_status=event.get_to_status_display(),
         )
 
     @admin.display(description=_("by"))
@@ -227,10 +229,13 @@ def event_details(data: dict) -> str:
     parts = []
     if reason := data.get("reason"):
         parts.append(_("Reason: %(reason)s") % {"reason": order_forms.reason_label(reason)})
-    for key, label in (("reserved", _("Reserved")), ("released", _("Released"))):
+    for key, label in (
+        ("reserved", _("Reserved: %(items)s")),
+        ("released", _("Released: %(items)s")),
+    ):
         if moved := data.get(key):
             items = ", ".join(f"{sku} × {qty}" for sku, qty in moved.items())
-            parts.append(f"{label}: {items}")
+            parts.append(label % {"items": items})
     if "findings" in data:
         n = len(data["findings"])
         parts.append(
