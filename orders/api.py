@@ -223,9 +223,25 @@ class CancelSerializer(NoteSerializer):
     reason = serializers.ChoiceField(choices=services.CANCEL_REASONS)
 
 
-class FailQcSerializer(NoteSerializer):
+class ChecklistSerializer(NoteSerializer):
+    """The quality checklist (process 3.2); the API caller vouches for what
+    it leaves out."""
+
+    quantity_ok = serializers.BooleanField(default=True)
+    undamaged = serializers.BooleanField(default=True)
+    packaging_ok = serializers.BooleanField(default=True)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class FailQcSerializer(ChecklistSerializer):
     reason = serializers.CharField(max_length=500)
     line = serializers.IntegerField(required=False, min_value=1, source="line_id")
+
+
+class ReportShortageSerializer(NoteSerializer):
+    line = serializers.IntegerField(min_value=1, source="line_id")
+    quantity_missing = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    reason = serializers.CharField(max_length=255)
 
 
 class PackageInSerializer(serializers.Serializer):
@@ -242,8 +258,16 @@ class PackSerializer(NoteSerializer):
 
 
 class ShipSerializer(NoteSerializer):
-    carrier = serializers.CharField(max_length=100)
+    carrier = serializers.CharField(max_length=20, help_text="Carrier code, see /api/v1/carriers/.")
     tracking_number = serializers.CharField(max_length=64)
+    service = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    override_reason = serializers.CharField(
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required when the carrier differs from the one the rules proposed.",
+    )
 
 
 class ConfirmDeliverySerializer(NoteSerializer):
@@ -252,6 +276,8 @@ class ConfirmDeliverySerializer(NoteSerializer):
 
 
 TRANSITION_INPUT = {
+    "pass_qc": ChecklistSerializer,
+    "report_shortage": ReportShortageSerializer,
     "request_adjustment": AdjustmentSerializer,
     "cancel": CancelSerializer,
     "fail_qc": FailQcSerializer,
@@ -526,6 +552,7 @@ class OrderViewSet(
     cancel = _transition_view("cancel")
     start_picking = _transition_view("start_picking")
     finish_picking = _transition_view("finish_picking")
+    report_shortage = _transition_view("report_shortage")
     pass_qc = _transition_view("pass_qc")
     fail_qc = _transition_view("fail_qc")
     pack = _transition_view("pack")

@@ -50,10 +50,17 @@ def transition_kwargs(name: str, order: Order | None = None) -> dict:
             "packages": [{"weight_kg": "2.50", "length_cm": 40, "width_cm": 30, "height_cm": 20}]
         },
         "ship": {
-            "carrier": "SF Express",
-            "tracking_number": "SF" + "".join(filter(str.isdigit, number)).zfill(12),
+            "carrier": "sf",
+            "tracking_number": "SF" + "".join(filter(str.isdigit, number)).zfill(12)[-12:],
         },
         "confirm_delivery": {"signed_by": "张三"},
+        "report_shortage": {
+            "line_id": order.lines.order_by("pk").values_list("pk", flat=True).first()
+            if order
+            else 0,
+            "quantity_missing": 1,
+            "reason": "Not on the shelf",
+        },
     }.get(name, {})
 
 

@@ -295,6 +295,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
     def finish_picking(self):
         """Process 3.1: allowed only when every line is fully picked."""
 
+    @transition(field=status, source=S.PICKING, target=S.SUBMITTED, permission="orders.pick_order")
+    def report_shortage(self):
+        """Process 3.1: a line is not on the shelf. The reservation is released
+        and the order returns to the manager's review queue with the shortage
+        as a finding, instead of shipping short."""
+
     @transition(
         field=status, source=S.QUALITY_CHECK, target=S.PACKING, permission="orders.qc_order"
     )

@@ -106,6 +106,7 @@ TRANSITION_LABELS = {
     "cancel": gettext_lazy("cancel"),
     "start_picking": gettext_lazy("start picking"),
     "finish_picking": gettext_lazy("finish picking"),
+    "report_shortage": gettext_lazy("report a shortage"),
     "pass_qc": gettext_lazy("pass quality check"),
     "fail_qc": gettext_lazy("fail quality check"),
     "pack": gettext_lazy("pack"),
@@ -116,14 +117,15 @@ TRANSITION_LABELS = {
 }
 
 
-def earliest_feasible_date(*, province: str, today: datetime.date | None = None) -> datetime.date:
-    """Processing days plus transit days to the province (process 2.1)."""
-    from shipping.models import TransitTime
+def earliest_feasible_date(
+    *, province: str, city: str = "", today: datetime.date | None = None
+) -> datetime.date:
+    """Processing days plus the carrier rules' transit days to the address
+    (process 2.1 and 4.2); a setting's default where no rule serves it."""
+    from shipping.selectors import transit_days_for
 
     today = today or timezone.localdate()
-    transit = (
-        TransitTime.objects.filter(province=province).values_list("transit_days", flat=True).first()
-    )
+    transit = transit_days_for(province=province, city=city)
     if transit is None:
         transit = settings.ORDERS_DEFAULT_TRANSIT_DAYS
     return today + datetime.timedelta(days=settings.ORDERS_PROCESSING_DAYS + transit)
@@ -175,7 +177,16 @@ def order_compute_findings(*, order: Order) -> list[dict[str, Any]]:
                     "list_price": str(line.product.list_price),
                 }
             )
-    earliest = earliest_feasible_date(province=order.customer.province)
+    for shortage in order.shortages.select_related("line__product").order_by("pk"):
+        findings.append(
+            {
+                "code": "pick_shortage",
+                "sku": shortage.line.product.sku,
+                "missing": shortage.quantity_missing,
+                "reason": shortage.reason,
+            }
+        )
+    earliest = earliest_feasible_date(province=order.customer.province, city=order.customer.city)
     if order.requested_delivery_date < earliest:
         findings.append(
             {
@@ -208,6 +219,11 @@ def finding_message(finding: dict[str, Any]) -> str:
     if code == "delivery_date":
         return (
             _("Requested date %(requested)s is before the earliest feasible %(earliest)s.")
+            % finding
+        )
+    if code == "pick_shortage":
+        return (
+            _("%(sku)s: %(missing)s could not be found on the shelf when picking (%(reason)s).")
             % finding
         )
     if code == "credit_limit":

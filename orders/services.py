@@ -19,6 +19,8 @@ from django_fsm import can_proceed
 
 from inventory import services as inventory_services
 from inventory.models import Product
+from shipping import documents as shipping_documents
+from shipping import services as shipping_services
 
 from .exceptions import (
     DuplicateExternalRef,
@@ -572,14 +574,67 @@ def order_finish_picking(*, order: Order, user, note: str = "") -> Order:
     return _transition(order=order, user=user, name="finish_picking", note=note)
 
 
-def order_pass_qc(*, order: Order, user, note: str = "") -> Order:
-    """Process 3.2: nothing damaged, nothing missing."""
-    return _transition(order=order, user=user, name="pass_qc", note=note)
+def order_pass_qc(
+    *,
+    order: Order,
+    user,
+    quantity_ok: bool = True,
+    undamaged: bool = True,
+    packaging_ok: bool = True,
+    notes: str = "",
+    note: str = "",
+) -> Order:
+    """Process 3.2: the checklist (quantity right, nothing damaged, packaging
+    intact) must be all yes to pass; otherwise the order fails the check."""
+    from inventory.models import QualityCheck
+
+    unticked = {
+        name: [_("Tick this to pass, or fail the check instead.")]
+        for name, ok in (
+            ("quantity_ok", quantity_ok),
+            ("undamaged", undamaged),
+            ("packaging_ok", packaging_ok),
+        )
+        if not ok
+    }
+    if unticked:
+        raise OrderInvalid(
+            _("Every check must be ticked to pass; otherwise fail the quality check."),
+            fields=unticked,
+        )
+
+    def record(locked: Order) -> dict:
+        QualityCheck.objects.create(
+            order=locked,
+            passed=True,
+            quantity_ok=True,
+            undamaged=True,
+            packaging_ok=True,
+            notes=notes,
+            checked_by=user,
+        )
+        return {}
+
+    return _transition(order=order, user=user, name="pass_qc", note=note or notes, before=record)
 
 
-def order_fail_qc(*, order: Order, user, reason: str, note: str = "", line_id: int | None = None):
-    """Process 3.2: back to picking; the failed line (or every line) must be
-    picked again."""
+def order_fail_qc(
+    *,
+    order: Order,
+    user,
+    reason: str,
+    note: str = "",
+    line_id: int | None = None,
+    quantity_ok: bool = True,
+    undamaged: bool = True,
+    packaging_ok: bool = True,
+    notes: str = "",
+) -> Order:
+    """Process 3.2: back to picking with the defect recorded (which line and
+    why); the failed line, or every line, must be picked again. The failure
+    is a QualityCheck row the process analytics count."""
+    from inventory.models import QualityCheck
+
     if not (reason or "").strip():
         raise OrderInvalid(
             _("Say what failed the check."), fields={"reason": [_("This field is required.")]}
@@ -593,11 +648,78 @@ def order_fail_qc(*, order: Order, user, reason: str, note: str = "", line_id: i
                 raise OrderInvalid(
                     _("That line is not on this order."), fields={"line": [_("Unknown line.")]}
                 )
+        QualityCheck.objects.create(
+            order=locked,
+            passed=False,
+            quantity_ok=quantity_ok,
+            undamaged=undamaged,
+            packaging_ok=packaging_ok,
+            line_id=line_id,
+            reason=reason,
+            notes=notes,
+            checked_by=user,
+        )
         lines.update(picked_quantity=0)
         return {"line": line_id}
 
     return _transition(
         order=order, user=user, name="fail_qc", note=note, data={"reason": reason}, before=reset
+    )
+
+
+def order_report_shortage(
+    *, order: Order, user, line_id: int, quantity_missing: int, reason: str, note: str = ""
+) -> Order:
+    """Process 3.1: a line cannot be found on the shelf. Rather than ship
+    short, the order goes back to the manager's review queue: the shortage is
+    recorded, picks are put back, the reservation is released, and the review
+    findings (recomputed) show it, so the manager can adjust, wait or cancel."""
+    from inventory.models import PickShortage
+
+    errors = {}
+    if not (reason or "").strip():
+        errors["reason"] = [_("Say why the goods cannot be picked.")]
+    if not isinstance(quantity_missing, int) or quantity_missing <= 0:
+        errors["quantity_missing"] = [_("Enter a whole number greater than zero.")]
+    if errors:
+        raise OrderInvalid(_("The shortage report is incomplete."), fields=errors)
+
+    def record(locked: Order) -> dict:
+        line = locked.lines.select_related("product").filter(pk=line_id).first()
+        if line is None:
+            raise OrderInvalid(
+                _("That line is not on this order."), fields={"line": [_("Unknown line.")]}
+            )
+        if quantity_missing > line.quantity:
+            raise OrderInvalid(
+                _("More missing than ordered."),
+                fields={"quantity_missing": [_("At most %(n)s.") % {"n": line.quantity}]},
+            )
+        PickShortage.objects.create(
+            order=locked,
+            line=line,
+            quantity_missing=quantity_missing,
+            reason=reason.strip(),
+            reported_by=user,
+        )
+        locked.lines.update(picked_quantity=0)
+        moves = inventory_services.stock_release_for_order(
+            order=locked, user=user, reason=f"{locked.number}: pick shortage"
+        )
+        return {
+            "sku": line.product.sku,
+            "missing": quantity_missing,
+            "reason": reason.strip(),
+            "released": {m.stock_item.product.sku: -m.reserved_change for m in moves},
+        }
+
+    return _transition(
+        order=order,
+        user=user,
+        name="report_shortage",
+        note=note,
+        before=record,
+        after=_store_findings,
     )
 
 
@@ -629,32 +751,46 @@ def order_pack(*, order: Order, user, packages: list[dict], note: str = "") -> O
             )
             for p in packages
         )
-        return {"packages": len(packages)}
+        shipment = shipping_services.shipment_plan(order=locked)
+        documents = shipping_documents.documents_generate(order=locked)
+        return {
+            "packages": len(packages),
+            "proposed_carrier": shipment.carrier.code if shipment.carrier else "",
+            "documents": [d.kind for d in documents],
+        }
 
     return _transition(order=order, user=user, name="pack", note=note, before=record)
 
 
-def order_ship(*, order: Order, user, carrier: str, tracking_number: str, note: str = "") -> Order:
-    """Process 4.1–4.3: record carrier and tracking; stock leaves the books."""
-    from shipping.models import Shipment
-
-    errors = {}
-    if not (carrier or "").strip():
-        errors["carrier"] = [_("This field is required.")]
-    if not (tracking_number or "").strip():
-        errors["tracking_number"] = [_("This field is required.")]
-    if errors:
-        raise OrderInvalid(_("A shipment needs a carrier and a tracking number."), fields=errors)
+def order_ship(
+    *,
+    order: Order,
+    user,
+    carrier,
+    tracking_number: str,
+    service=None,
+    override_reason: str = "",
+    note: str = "",
+) -> Order:
+    """Process 4.1–4.3: record carrier and a tracking number that matches the
+    carrier's pattern (another carrier than proposed needs a reason); the
+    stock leaves the books: on hand and reserved both drop, with ledger rows."""
 
     def record(locked: Order) -> dict:
-        Shipment.objects.create(
+        shipment = shipping_services.shipment_ship(
             order=locked,
-            carrier_name=carrier.strip(),
-            tracking_number=tracking_number.strip(),
-            shipped_by=user,
+            user=user,
+            carrier=carrier,
+            tracking_number=tracking_number,
+            service=service,
+            override_reason=override_reason,
         )
         inventory_services.stock_ship_for_order(order=locked, user=user)
-        return {"carrier": carrier.strip(), "tracking_number": tracking_number.strip()}
+        return {
+            "carrier": shipment.carrier.code,
+            "tracking_number": shipment.tracking_number,
+            "override_reason": shipment.override_reason,
+        }
 
     return _transition(order=order, user=user, name="ship", note=note, before=record)
 
@@ -662,12 +798,17 @@ def order_ship(*, order: Order, user, carrier: str, tracking_number: str, note: 
 def order_confirm_delivery(
     *, order: Order, user, signed_by: str = "", delivered_at=None, note: str = ""
 ) -> Order:
-    """Process 4.3: when and who signed."""
+    """Process 4.3: when and who signed; not in the future."""
     delivered_at = delivered_at or timezone.now()
+    if delivered_at > timezone.now() + datetime.timedelta(minutes=5):
+        raise OrderInvalid(
+            _("Delivery cannot be in the future."),
+            fields={"delivered_at": [_("Enter the time the goods were signed for.")]},
+        )
 
     def record(locked: Order) -> dict:
-        locked.shipments.filter(delivered_at__isnull=True).update(
-            delivered_at=delivered_at, signed_by=signed_by
+        shipping_services.shipment_confirm_delivery(
+            order=locked, user=user, delivered_at=delivered_at, signed_by=signed_by
         )
         return {"signed_by": signed_by, "delivered_at": delivered_at.isoformat()}
 
@@ -692,6 +833,7 @@ TRANSITION_SERVICES = {
     "cancel": order_cancel,
     "start_picking": order_start_picking,
     "finish_picking": order_finish_picking,
+    "report_shortage": order_report_shortage,
     "pass_qc": order_pass_qc,
     "fail_qc": order_fail_qc,
     "pack": order_pack,

@@ -27,6 +27,7 @@ GRAPH = {
     ),
     "start_picking": (["approved"], "picking", {"Warehouse"}),
     "finish_picking": (["picking"], "quality_check", {"Warehouse"}),
+    "report_shortage": (["picking"], "submitted", {"Warehouse"}),
     "pass_qc": (["quality_check"], "packing", {"Warehouse"}),
     "fail_qc": (["quality_check"], "picking", {"Warehouse"}),
     "pack": (["packing"], "packed", {"Warehouse"}),

@@ -145,7 +145,7 @@ def test_the_whole_lifecycle_through_the_api(api_for, customer, product, integra
         ("Warehouse", "finish-picking", {}),
         ("Warehouse", "pass-qc", {}),
         ("Warehouse", "pack", {"packages": [{"weight_kg": "1.20", "length_cm": 30}]}),
-        ("Logistics", "ship", {"carrier": "SF Express", "tracking_number": "SF123456789012"}),
+        ("Logistics", "ship", {"carrier": "sf", "tracking_number": "SF123456789012"}),
         ("Logistics", "confirm-delivery", {"signed_by": "王五"}),
         ("After-sales", "complete", {}),
         ("Sales Manager", "archive", {}),

@@ -13,7 +13,7 @@ from inventory.models import StockItem, StockMovement
 from orders import services
 from orders.exceptions import OrderConflict, OrderInvalid, OrderNotEditable
 from orders.models import Order, OrderEvent
-from shipping.models import TransitTime
+from shipping.models import Carrier, CarrierRule
 from tests import flow
 from tests.factories import CustomerFactory, ProductFactory, UserFactory, make_order, stock
 
@@ -89,7 +89,13 @@ def test_submit_computes_every_finding(customer, product, sales, warehouse):
     # early for Xinjiang, and a customer whose credit is nearly used
     scarce = ProductFactory(sku="SCARCE", list_price=Decimal("100.00"))
     stock(scarce, 5)
-    TransitTime.objects.create(province="新疆维吾尔自治区", transit_days=6)
+    sf = Carrier.objects.get(code="sf")
+    CarrierRule.objects.create(
+        carrier=sf,
+        service=sf.services.get(code="standard"),
+        province="新疆维吾尔自治区",
+        transit_days=6,
+    )
     cust = CustomerFactory(province="新疆维吾尔自治区", credit_limit=Decimal("1000.00"))
     earlier = make_order(customer=cust, salesperson=sales, lines=[(product, 50)])  # 500.00
     services.order_submit(order=earlier, user=sales)

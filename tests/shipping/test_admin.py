@@ -1,5 +1,5 @@
-"""Shipping in the admin: the transit-time table that feeds the review's
-earliest feasible date, and the read-only shipment and package lists."""
+"""Shipping in the admin: the carrier rules whose transit days feed the
+review's earliest feasible date, and the read-only shipment and package lists."""
 
 import datetime
 
@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders import selectors
-from shipping.models import TransitTime
+from shipping.models import Carrier, CarrierRule
 from tests.factories import UserFactory
 
 
@@ -19,17 +19,25 @@ def root(db):
 
 
 def test_transit_days_edited_in_the_admin_move_the_earliest_feasible_date(client, manager, db):
-    # given Xinjiang at 6 days
-    row = TransitTime.objects.create(province="新疆维吾尔自治区", transit_days=6)
+    # given Xinjiang served by SF in 6 days
+    sf = Carrier.objects.get(code="sf")
+    row = CarrierRule.objects.create(
+        carrier=sf,
+        service=sf.services.get(code="standard"),
+        province="新疆维吾尔自治区",
+        transit_days=6,
+        priority=1,
+    )
     client.force_login(manager)
-    # when the manager changes it to 9 in the list
+    # when the manager changes it to 9 in the rule list
     response = client.post(
-        reverse("admin:shipping_transittime_changelist"),
+        reverse("admin:shipping_carrierrule_changelist") + "?province=新疆维吾尔自治区",
         {
             "form-TOTAL_FORMS": "1",
             "form-INITIAL_FORMS": "1",
             "form-0-id": row.pk,
             "form-0-transit_days": "9",
+            "form-0-priority": "1",
             "_save": "Save",
         },
     )

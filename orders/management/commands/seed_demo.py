@@ -21,7 +21,8 @@ from inventory.services import stock_receive, warehouse_default
 from orders import demo, roles
 from orders.models import Customer, Order, OrderStatus
 from orders.services import LineInput, order_create, order_record_contact
-from shipping.models import TransitTime
+from shipping.defaults import carriers_ensure_defaults
+from shipping.models import Carrier, CarrierRule
 
 USERS = [
     ("sales", roles.SALES, "李", "娜"),
@@ -252,8 +253,32 @@ class Command(BaseCommand):
                 StockItem.objects.filter(product=product, warehouse=warehouse).update(
                     bin_location=bin_location
                 )
+        carriers_ensure_defaults()
+        sf = Carrier.objects.get(code="sf")
+        deppon = Carrier.objects.get(code="deppon")
         for province, days in TRANSIT_DAYS.items():
-            TransitTime.objects.get_or_create(province=province, defaults={"transit_days": days})
+            # Parcels up to 20 kg by SF; heavier by Deppon freight, a day slower.
+            CarrierRule.objects.get_or_create(
+                carrier=sf,
+                province=province,
+                min_weight_kg=Decimal("0"),
+                defaults={
+                    "service": sf.services.get(code="standard"),
+                    "max_weight_kg": Decimal("20"),
+                    "transit_days": days,
+                    "priority": 10,
+                },
+            )
+            CarrierRule.objects.get_or_create(
+                carrier=deppon,
+                province=province,
+                min_weight_kg=Decimal("20"),
+                defaults={
+                    "service": deppon.services.get(code="freight"),
+                    "transit_days": days + 1,
+                    "priority": 10,
+                },
+            )
 
     def _customers(self):
         return [Customer.objects.get_or_create(phone=c["phone"], defaults=c)[0] for c in CUSTOMERS]
