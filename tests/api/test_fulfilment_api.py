@@ -129,7 +129,7 @@ def test_refusals_change_nothing(roles, customer, product, sales, superuser):
     assert "packaging_ok" in assert_error(refused, 400, "invalid")["fields"]
     assert Order.objects.get(pk=order.pk).status == "quality_check"
     assert not QualityCheck.objects.exists()
-    # shipping without tracking, with a number that breaks the pattern, another carrier without reason
+    # shipping without tracking, with a number breaking the pattern, another carrier unexplained
     post(wh, n, "pass-qc")
     post(wh, n, "pack", {"packages": [{"weight_kg": "2"}]})
     lg = roles["Logistics"]
