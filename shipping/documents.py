@@ -50,15 +50,19 @@ def render_packing_slip(order: Order) -> bytes:
     buffer = io.BytesIO()
     c = canvas.Canvas(buffer, pagesize=A4)
     width, height = A4
-    c.setTitle(f"{order.number} {_('Delivery note')}")
+    c.setTitle(_("%(number)s Delivery note") % {"number": order.number})
     c.setFont(FONT, 18)
     c.drawString(20 * mm, height - 25 * mm, _("Delivery note / packing slip"))
     _barcode(c, order.number, width - 95 * mm, height - 35 * mm)
     c.setFont(FONT, 11)
     y = height - 45 * mm
-    c.drawString(20 * mm, y, f"{_('Order number')}: {order.number}")
+    c.drawString(20 * mm, y, _("Order number: %(number)s") % {"number": order.number})
     y -= 6 * mm
-    c.drawString(20 * mm, y, f"{_('Requested delivery date')}: {order.requested_delivery_date}")
+    c.drawString(
+        20 * mm,
+        y,
+        _("Requested delivery date: %(date)s") % {"date": order.requested_delivery_date},
+    )
     y -= 10 * mm
     c.setFont(FONT, 12)
     c.drawString(20 * mm, y, _("Deliver to"))
@@ -84,9 +88,13 @@ def render_packing_slip(order: Order) -> bytes:
             c.drawString(x, y, value)
     y -= 12 * mm
     count = order.packages.count()
-    c.drawString(20 * mm, y, f"{_('Packages')}: {count}")
+    c.drawString(20 * mm, y, _("Packages: %(count)s") % {"count": count})
     y -= 20 * mm
-    c.drawString(20 * mm, y, f"{_('Received in good order by')}: ____________________")
+    c.drawString(
+        20 * mm,
+        y,
+        _("Received in good order by: %(signature)s") % {"signature": "_" * 20},
+    )
     c.showPage()
     c.save()
     return buffer.getvalue()
@@ -117,9 +125,9 @@ def render_labels(order: Order) -> bytes:
             c.drawString(8 * mm, y, line[:34])
             y -= 6 * mm
         y -= 4 * mm
-        c.drawString(8 * mm, y, f"{_('Carrier')}: {carrier}")
+        c.drawString(8 * mm, y, _("Carrier: %(carrier)s") % {"carrier": carrier})
         y -= 6 * mm
-        c.drawString(8 * mm, y, f"{_('Weight')}: {package.weight_kg} kg")
+        c.drawString(8 * mm, y, _("Weight: %(weight)s kg") % {"weight": package.weight_kg})
         c.showPage()
     c.save()
     return buffer.getvalue()
