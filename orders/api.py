@@ -124,6 +124,21 @@ class OrderDetailSerializer(OrderSerializer):
         ]
 
 
+class NewOrderSerializer(OrderDetailSerializer):
+    """``OrderDetailSerializer`` for a draft just created (the 201 body): it
+    has no shipment or package yet, so none are read. Same fields, same
+    order, same bytes."""
+
+    shipments = serializers.SerializerMethodField()
+    packages = serializers.SerializerMethodField()
+
+    def get_shipments(self, order: Order) -> list:
+        return []
+
+    def get_packages(self, order: Order) -> list:
+        return []
+
+
 class OrderEventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
     transition = serializers.SerializerMethodField()
@@ -445,21 +460,18 @@ class OrderViewSet(
         order = get_object_or_404(self.get_queryset(), number=number)
         return OrderDetailSerializer(order, context=self.get_serializer_context()).data
 
-    def _created(self, order: Order) -> dict:
+    def _created(self, order: Order, lines: list[services.LineInput]) -> dict:
         """The detail of an order ``order_create`` just saved, without reading
         it back: its row, customer and salesperson are in hand, its lines are
-        read once, and a new draft has no shipment or package yet. The same
-        serializer and so the same bytes as ``_detail``, four queries fewer,
-        while the year's order counter is still locked by this transaction."""
-        from shipping.models import Package, Shipment
-
-        prefetch_related_objects(
-            [order],
-            Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("pk")),
-            Prefetch("shipments", queryset=Shipment.objects.none()),
-            Prefetch("packages", queryset=Package.objects.none()),
-        )
-        return OrderDetailSerializer(order, context=self.get_serializer_context()).data
+        read once without a join (their products are the validated ones), and
+        a new draft has no shipment or package. Same fields and bytes as
+        ``_detail``, for a fraction of its time, which matters here: the
+        year's order counter stays locked by this transaction until it ends."""
+        products = {line.product.pk: line.product for line in lines}
+        prefetch_related_objects([order], Prefetch("lines", OrderLine.objects.order_by("pk")))
+        for row in order.lines.all():
+            row.product = products[row.product_id]
+        return NewOrderSerializer(order, context=self.get_serializer_context()).data
 
     def create(self, request, *args, **kwargs):
         payload = OrderInSerializer(data=request.data, context=self.get_serializer_context())
@@ -477,7 +489,7 @@ class OrderViewSet(
             lines=data["lines"],
         )
         return Response(
-            self._created(order),
+            self._created(order, data["lines"]),
             status=status.HTTP_201_CREATED,
             headers={"Location": f"/api/v1/orders/{order.number}/"},
         )
