@@ -235,7 +235,10 @@ def order_create(
     """
     lines = _validate_lines(lines, user=created_by)
     external_ref = (external_ref or "").strip()
-    if external_ref:
+    if external_ref and created_by is None:
+        # The unique constraint covers (client, reference) pairs only; with a
+        # client, a duplicate is refused by it at the insert below, without
+        # a query on every intake.
         _refuse_duplicate_ref(created_by=created_by, external_ref=external_ref)
     warehouse = inventory_services.warehouse_default()
     order = Order(
@@ -257,7 +260,8 @@ def order_create(
         with transaction.atomic():
             order.save()
     except IntegrityError:
-        # A concurrent request with the same reference won the race.
+        # This client already used the reference (maybe a concurrent request
+        # that won the race): name that order. The rollback gives the number back.
         _refuse_duplicate_ref(created_by=created_by, external_ref=external_ref)
         raise
     for row in line_rows:
