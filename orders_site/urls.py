@@ -6,6 +6,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("orders_site.api_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("logistics/", include("shipping.urls")),
     path("", include("orders.urls")),
 ]
 

@@ -67,6 +67,8 @@ def shipment_ship(
         service = carrier.services.filter(code=code).first() if code else None
         if code and service is None:
             errors["service"] = [_("Not a service of this carrier.")]
+    elif service is not None and carrier is not None and service.carrier_id != carrier.pk:
+        errors["service"] = [_("Not a service of this carrier.")]
     plan = order.shipments.filter(shipped_at__isnull=True).order_by("-pk").first()
     proposed = plan.proposed_carrier if plan else None
     if carrier is not None and proposed is not None and carrier != proposed:

@@ -1,0 +1,111 @@
+"""Forms of the logistics pages. They only shape input: whether a tracking
+number fits the carrier, or another carrier needs a reason, is decided by
+``orders.services.order_ship`` and its errors are put back on these fields."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from orders_site.errors import DomainError
+
+from .models import Carrier
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+def apply_domain_error(form: forms.Form, exc: DomainError) -> None:
+    """Show a service's refusal on the form: each message next to the field it
+    names, the overall message above the fields."""
+    form.add_error(None, exc.message)
+    for name, messages in (exc.fields or {}).items():
+        for message in messages if isinstance(messages, list | tuple) else [messages]:
+            if name in form.fields:
+                form.add_error(name, str(message))
+            elif str(message) != exc.message:
+                form.add_error(None, str(message))
+
+
+class ShipForm(forms.Form):
+    """Process 4.1–4.2: the carrier that takes the goods (the rules' proposal
+    preselected), its service, the tracking number, and why when logistics
+    chooses another carrier than proposed."""
+
+    carrier = forms.ChoiceField(label=_("Carrier"))
+    service = forms.ChoiceField(label=_("Service"), required=False)
+    tracking_number = forms.CharField(
+        label=_("Tracking number"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    override_reason = forms.CharField(
+        label=_("Reason for another carrier"),
+        max_length=255,
+        required=False,
+        help_text=_("Only when you choose another carrier than proposed."),
+    )
+
+    def __init__(self, *args, carriers: list[Carrier], **kwargs):
+        # ``carriers`` are loaded once per page with their services, so that
+        # a page of forms costs no query per form.
+        super().__init__(*args, **kwargs)
+        self.carriers = {c.code: c for c in carriers}
+        self.fields["carrier"].choices = [("", "—")] + [(c.code, c.name) for c in carriers]
+        self.fields["service"].choices = [("", _("Carrier's default"))] + [
+            (c.name, [(str(s.pk), s.name) for s in c.services.all()]) for c in carriers
+        ]
+        # The page's script shows only the chosen carrier's services.
+        self.fields["service"].widget.attrs["data-services"] = ""
+        self.fields["carrier"].widget.attrs["data-carrier"] = ""
+
+    def service_kwargs(self) -> dict:
+        """What ``order_ship`` takes: the carrier and service as objects, the
+        rest as typed (the service trims and checks them)."""
+        data = self.cleaned_data
+        service = None
+        if data.get("service"):
+            for carrier in self.carriers.values():
+                for s in carrier.services.all():
+                    if str(s.pk) == data["service"]:
+                        service = s
+        return {
+            "carrier": self.carriers.get(data["carrier"]),
+            "service": service,
+            "tracking_number": data.get("tracking_number", ""),
+            "override_reason": data.get("override_reason", ""),
+        }
+
+
+def _now_local() -> datetime.datetime:
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+class DeliveryForm(forms.Form):
+    """Process 4.3: who signed for the goods and when (now by default)."""
+
+    signed_by = forms.CharField(label=_("Signed by"), max_length=100)
+    delivered_at = forms.DateTimeField(
+        label=_("Delivered at"),
+        initial=_now_local,
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+
+
+class ManifestForm(forms.Form):
+    """Which carrier's hand-over, on which local date (process 4.1)."""
+
+    date = forms.DateField(
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d"],
+    )
+    carrier = forms.ChoiceField(label=_("Carrier"))
+
+    def __init__(self, *args, carriers: list[Carrier], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.carriers = {c.code: c for c in carriers}
+        self.fields["carrier"].choices = [(c.code, c.name) for c in carriers]
