@@ -128,6 +128,9 @@ def render_labels(order: Order) -> bytes:
         c.drawString(8 * mm, y, _("Carrier: %(carrier)s") % {"carrier": carrier})
         y -= 6 * mm
         c.drawString(8 * mm, y, _("Weight: %(weight)s kg") % {"weight": package.weight_kg})
+        # "1/2" in large type: what the driver and the receiver count parcels by.
+        c.setFont(FONT, 28)
+        c.drawRightString(width - 8 * mm, 10 * mm, f"{i}/{len(packages)}")
         c.showPage()
     c.save()
     return buffer.getvalue()
