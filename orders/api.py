@@ -35,6 +35,9 @@ from integrations.filters import IsoDateTimeFilter
 from integrations.idempotency import IdempotentCreateMixin
 from integrations.permissions import ModelPermissions, ViewPermission
 from inventory.models import Product
+from shipping import selectors as shipping_selectors
+from shipping.api import ShippingDocumentSerializer
+from shipping.models import Shipment
 
 from . import selectors, services
 from .exceptions import OrderInvalid
@@ -58,9 +61,31 @@ class FindingSerializer(serializers.Serializer):
 
 
 class ShipmentSerializer(serializers.Serializer):
-    carrier = serializers.CharField(source="carrier_name")
+    """A planned shipment (``shipped_at`` null: the carrier the rules propose
+    at packing) or a shipped one (carrier, tracking number and link)."""
+
+    carrier = serializers.CharField(source="carrier_name", help_text=_("The carrier's name."))
+    carrier_code = serializers.CharField(
+        source="carrier.code", allow_null=True, default=None, help_text=_("See /api/v1/carriers/.")
+    )
+    service = serializers.CharField(
+        source="service.code", allow_null=True, default=None, help_text=_("The carrier's service.")
+    )
     tracking_number = serializers.CharField()
-    shipped_at = serializers.DateTimeField()
+    tracking_url = serializers.CharField(
+        help_text=_("Where the customer follows the parcel; empty until shipped.")
+    )
+    proposed_carrier = serializers.CharField(
+        source="proposed_carrier.code",
+        allow_null=True,
+        default=None,
+        help_text=_("The carrier the rules proposed at packing."),
+    )
+    override_reason = serializers.CharField(
+        help_text=_("Why another carrier than proposed took it; empty otherwise.")
+    )
+    transit_days = serializers.IntegerField(allow_null=True)
+    shipped_at = serializers.DateTimeField(allow_null=True)
     delivered_at = serializers.DateTimeField(allow_null=True)
     signed_by = serializers.CharField()
 
@@ -425,7 +450,10 @@ class OrderViewSet(
         return self._visible
 
     def get_queryset(self):
-        return _order_queryset(self._visible_orders()).prefetch_related("shipments", "packages")
+        shipments = Shipment.objects.select_related("carrier", "service", "proposed_carrier")
+        return _order_queryset(self._visible_orders()).prefetch_related(
+            Prefetch("shipments", queryset=shipments.order_by("pk")), "packages"
+        )
 
     def get_permissions(self):
         # Transitions and contacts need only read access to the order here;
@@ -512,6 +540,21 @@ class OrderViewSet(
         order = self.get_object()
         events = selectors.order_timeline(order=order)
         return Response(OrderEventSerializer(events, many=True).data)
+
+    @extend_schema(
+        summary="The order's shipping documents (process 4.3)",
+        description=(
+            "The delivery note and the package labels printed at packing (a re-pack adds a "
+            "new set), newest first, each with the URL that downloads its PDF."
+        ),
+        responses={200: ShippingDocumentSerializer(many=True), **ERRORS},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def documents(self, request, number=None):
+        order = self.get_object()
+        documents = shipping_selectors.order_documents(order=order)
+        context = self.get_serializer_context()
+        return Response(ShippingDocumentSerializer(documents, many=True, context=context).data)
 
     @extend_schema(
         summary="Record a customer contact (process 2.2)",

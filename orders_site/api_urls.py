@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 
 from inventory.api import ProductViewSet, StockAdjustmentViewSet, StockViewSet
 from orders.api import CustomerViewSet, OrderViewSet
+from shipping.api import CarrierViewSet, DocumentViewSet
 
 router = SimpleRouter(trailing_slash=True)
 router.register("orders", OrderViewSet, basename="order")
@@ -14,6 +15,8 @@ router.register("customers", CustomerViewSet, basename="customer")
 router.register("products", ProductViewSet, basename="product")
 router.register("stock/adjustments", StockAdjustmentViewSet, basename="stock-adjustment")
 router.register("stock", StockViewSet, basename="stock")
+router.register("carriers", CarrierViewSet, basename="carrier")
+router.register("documents", DocumentViewSet, basename="document")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
