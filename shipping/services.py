@@ -3,9 +3,11 @@ recording what logistics hands to the carrier (process 4.1–4.3)."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -93,7 +95,29 @@ def shipment_ship(
     return shipment
 
 
+# The hand-over may be keyed in hours after the truck left (tracking numbers
+# are often entered at the end of the day), so a signature shortly before the
+# recorded hand-over is real; one more than a day before it is a typing error.
+DELIVERY_BEFORE_HANDOVER_TOLERANCE = datetime.timedelta(days=1)
+
+
 def shipment_confirm_delivery(*, order: Order, user, delivered_at, signed_by: str) -> None:
-    order.shipments.filter(shipped_at__isnull=False, delivered_at__isnull=True).update(
-        delivered_at=delivered_at, signed_by=signed_by, delivery_recorded_by=user
-    )
+    """Process 4.3: who signed and when. A time more than a day before the
+    recorded hand-over (a wrong year, say) is refused naming ``delivered_at``."""
+    open_shipments = order.shipments.filter(shipped_at__isnull=False, delivered_at__isnull=True)
+    last_shipped = open_shipments.aggregate(last=Max("shipped_at"))["last"]
+    if (
+        last_shipped is not None
+        and delivered_at < last_shipped - DELIVERY_BEFORE_HANDOVER_TOLERANCE
+    ):
+        shipped = timezone.localtime(last_shipped).strftime("%Y-%m-%d %H:%M")
+        raise OrderInvalid(
+            _("Delivery cannot be before the goods were shipped (%(shipped)s).")
+            % {"shipped": shipped},
+            fields={
+                "delivered_at": [
+                    _("Enter a time after the hand-over at %(shipped)s.") % {"shipped": shipped}
+                ]
+            },
+        )
+    open_shipments.update(delivered_at=delivered_at, signed_by=signed_by, delivery_recorded_by=user)

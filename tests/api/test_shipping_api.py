@@ -194,6 +194,7 @@ def test_another_carrier_needs_a_reason_and_keeps_it(api_for, logistics, own_pac
 def test_confirm_delivery_with_the_time_it_was_signed(api_for, logistics, own_packed_order):
     client, n = api_for(logistics), own_packed_order.number
     post(client, n, "ship", {"carrier": "sf", "tracking_number": "SF123456789012"})
+    own_packed_order.shipments.update(shipped_at=timezone.now() - datetime.timedelta(days=1))
     signed_at = (timezone.now() - datetime.timedelta(hours=3)).replace(microsecond=0)
     response = post(
         client, n, "confirm-delivery", {"signed_by": "王五", "delivered_at": signed_at.isoformat()}
@@ -217,3 +218,15 @@ def test_confirm_delivery_with_the_time_it_was_signed(api_for, logistics, own_pa
     future = (timezone.now() + datetime.timedelta(days=1)).isoformat()
     refused = post(client, other.number, "confirm-delivery", {"delivered_at": future})
     assert "delivered_at" in assert_error(refused, 400, "invalid")["fields"]
+
+
+def test_a_delivery_before_the_hand_over_is_refused(api_for, logistics, own_packed_order):
+    # given an order shipped now
+    client, n = api_for(logistics), own_packed_order.number
+    post(client, n, "ship", {"carrier": "sf", "tracking_number": "SF123456789012"})
+    # when the delivery is dated before it (a mistyped year)
+    response = post(client, n, "confirm-delivery", {"delivered_at": "0129-05-20T00:53:04Z"})
+    # then it is refused on delivered_at, and the order stays shipped
+    assert "delivered_at" in assert_error(response, 400, "invalid")["fields"]
+    assert Order.objects.get(pk=own_packed_order.pk).status == "shipped"
+    assert own_packed_order.shipments.get().delivered_at is None

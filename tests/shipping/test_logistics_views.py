@@ -222,9 +222,12 @@ def test_an_order_shipped_meanwhile_is_not_shipped_twice(
 def test_confirm_delivery_records_who_signed_and_when(
     client, logistics, root, sales, customer, product
 ):
-    # given a shipped order on the in-transit list
+    # given an order shipped yesterday, on the in-transit list
     order = flow.walk_to(
         make_order(customer=customer, salesperson=sales, lines=[(product, 1)]), "shipped", root
+    )
+    Shipment.objects.filter(order=order).update(
+        shipped_at=timezone.now() - datetime.timedelta(days=1)
     )
     client.force_login(logistics)
     page = client.get(IN_TRANSIT).content.decode()
@@ -481,3 +484,23 @@ def test_documents_download_to_whoever_may_view_the_order(
     client.force_login(integration)
     assert client.get(url).status_code == 404
     assert client.get(reverse("shipping:document", kwargs={"pk": 99999})).status_code == 404
+
+
+def test_a_delivery_before_the_hand_over_is_refused_on_its_field(
+    client, logistics, root, sales, customer, product
+):
+    order = flow.walk_to(
+        make_order(customer=customer, salesperson=sales, lines=[(product, 1)]), "shipped", root
+    )
+    client.force_login(logistics)
+    response = client.post(
+        deliver_url(order),
+        {
+            f"deliver-{order.pk}-signed_by": "王五",
+            f"deliver-{order.pk}-delivered_at": "2020-01-01T10:00",
+        },
+    )
+    assert response.status_code == 400
+    errors = field_errors(response.content.decode(), f"deliver-{order.pk}-delivered_at")
+    assert errors and errors[0].startswith("Enter a time after the hand-over at ")
+    assert Order.objects.get(pk=order.pk).status == "shipped"
