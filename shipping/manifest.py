@@ -24,6 +24,8 @@ from .documents import FONT
 from .models import Carrier, Shipment
 from .selectors import manifest_shipments
 
+LATIN = "Helvetica"
+
 
 @dataclass(frozen=True)
 class ManifestRow:
@@ -119,7 +121,8 @@ def render_pdf(sheet: Manifest) -> bytes:
     warehouse and the driver sign; the header repeats on every page."""
     buffer = io.BytesIO()
     title = _("Hand-over manifest")
-    subtitle = _("%(carrier)s · %(date)s") % {
+    # No middle dot here or below: STSong-Light has no glyph for it.
+    subtitle = _("Carrier: %(carrier)s    Date: %(date)s") % {
         "carrier": sheet.carrier.name,
         "date": sheet.day.isoformat(),
     }
@@ -169,20 +172,24 @@ def render_pdf(sheet: Manifest) -> bytes:
     )
     table = Table(
         data,
-        colWidths=[8 * mm, 32 * mm, 36 * mm, 56 * mm, 22 * mm, 16 * mm, 20 * mm],
+        colWidths=[8 * mm, 32 * mm, 34 * mm, 48 * mm, 24 * mm, 14 * mm, 20 * mm],
         repeatRows=1,
     )
     table.setStyle(
         TableStyle(
             [
                 ("FONT", (0, 0), (-1, -1), FONT, 9),
+                # Numbers the driver reads off the parcels: in a Latin face,
+                # whose digits are clearer than the CJK font's.
+                ("FONT", (0, 1), (2, -2), LATIN, 9),
+                ("FONT", (5, 1), (6, -2), LATIN, 9),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("ALIGN", (5, 0), (6, -1), "RIGHT"),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f2f4f7")),
                 ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.HexColor("#98a2b3")),
                 ("LINEBELOW", (0, 1), (-1, -2), 0.3, colors.HexColor("#d0d5dd")),
                 ("LINEABOVE", (0, -1), (-1, -1), 0.8, colors.HexColor("#98a2b3")),
-                ("FONT", (5, -1), (6, -1), FONT, 10),
+                ("FONT", (5, -1), (6, -1), "Helvetica-Bold", 10),
                 ("TOPPADDING", (0, 0), (-1, -1), 4),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
             ]
@@ -223,7 +230,7 @@ def render_pdf(sheet: Manifest) -> bytes:
         canvas.drawRightString(
             width - 15 * mm,
             10 * mm,
-            _("Page %(page)s · printed %(now)s")
+            _("Page %(page)s, printed %(now)s")
             % {"page": doc_.page, "now": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
         )
         canvas.restoreState()
