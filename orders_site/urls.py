@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/", include("orders_site.api_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("logistics/", include("shipping.urls")),
+    path("warehouse/", include("inventory.urls")),
     path("", include("orders.urls")),
 ]
 

@@ -1,0 +1,219 @@
+"""HTML forms of the warehouse tablet screens (process 3.1–3.3). They validate
+what the picker typed, tapped or scanned and turn it into the keyword
+arguments of ``orders.services``; they never save anything themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.validators import MaxValueValidator
+from django.utils.translation import gettext_lazy as _
+
+from orders.forms import PackageForm
+
+# Reasons pickers and checkers give most often; "other" asks for words. The
+# chosen reason is stored as text (in the picker's language, followed by what
+# they typed), since the manager reads it verbatim in the review findings.
+OTHER = "other"
+SHORTAGE_REASONS = {
+    "not_on_shelf": _("Not on the shelf"),
+    "less_than_recorded": _("Fewer on the shelf than recorded"),
+    "damaged_on_shelf": _("Damaged on the shelf"),
+    "wrong_item_in_bin": _("Another product in the bin"),
+    OTHER: _("Other"),
+}
+QC_FAIL_REASONS = {
+    "wrong_quantity": _("Wrong quantity"),
+    "wrong_product": _("Wrong product"),
+    "damaged_goods": _("Goods damaged"),
+    "damaged_packaging": _("Packaging damaged"),
+    OTHER: _("Other"),
+}
+ALL_LINES = "all"
+
+NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"}
+
+
+def _choices(reasons: dict) -> list[tuple[str, Any]]:
+    return [("", _("Choose a reason")), *reasons.items()]
+
+
+class _ReasonMixin:
+    """A reason from a short list, plus free text; "Other" needs the text."""
+
+    REASONS: dict = {}
+
+    def _reason(self, cleaned: dict) -> str:
+        code, text = cleaned.get("reason_choice") or "", (cleaned.get("reason_text") or "").strip()
+        if not code:
+            return ""
+        if code == OTHER:
+            if not text:
+                self.add_error("reason_text", _("Say in a few words what is wrong."))
+            return text
+        label = str(self.REASONS[code])
+        return f"{label}: {text}" if text else label
+
+
+class ScanForm(forms.Form):
+    """One scan: the barcode the scanner typed (it presses Enter) and how many
+    units it stands for, 1 unless the picker changed it."""
+
+    barcode = forms.CharField(
+        label=_("Scan or type a barcode"),
+        max_length=64,
+        error_messages={"required": _("Scan a barcode first.")},
+        # The scanner is a keyboard: the field holds the focus, and the
+        # tablet's on-screen keyboard stays away unless asked for.
+        widget=forms.TextInput(
+            attrs={
+                "autofocus": True,
+                "autocomplete": "off",
+                "autocapitalize": "off",
+                "spellcheck": "false",
+                "inputmode": "none",
+                "enterkeyhint": "enter",
+                "data-scan": "",
+            }
+        ),
+    )
+    quantity = forms.IntegerField(
+        label=_("Quantity"),
+        required=False,
+        min_value=1,
+        max_value=9999,
+        initial=1,
+        widget=forms.NumberInput(attrs=NUMERIC),
+    )
+
+    def clean_quantity(self) -> int:
+        return self.cleaned_data.get("quantity") or 1
+
+
+class ShortageForm(_ReasonMixin, forms.Form):
+    """Process 3.1: a line cannot be found on the shelf."""
+
+    REASONS = SHORTAGE_REASONS
+
+    quantity_missing = forms.IntegerField(
+        label=_("Quantity missing"), min_value=1, widget=forms.NumberInput(attrs=NUMERIC)
+    )
+    reason_choice = forms.ChoiceField(label=_("Reason"), choices=_choices(SHORTAGE_REASONS))
+    reason_text = forms.CharField(
+        label=_("Details"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, line, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.line = line
+        left = line.quantity - line.picked_quantity
+        field = self.fields["quantity_missing"]
+        field.widget.attrs["max"] = line.quantity
+        field.validators.append(MaxValueValidator(line.quantity))
+        if not self.is_bound:
+            field.initial = left or line.quantity
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["reason"] = self._reason(cleaned)
+        return cleaned
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {
+            "line_id": self.line.pk,
+            "quantity_missing": self.cleaned_data["quantity_missing"],
+            "reason": self.cleaned_data["reason"],
+        }
+
+
+class QualityCheckForm(_ReasonMixin, forms.Form):
+    """Process 3.2: the checklist and notes; to fail, which line (or all)
+    and why. Whether every box is ticked to pass is the service's rule."""
+
+    REASONS = QC_FAIL_REASONS
+    PASS, FAIL = "pass", "fail"
+
+    quantity_ok = forms.BooleanField(label=_("Quantity right"), required=False)
+    undamaged = forms.BooleanField(label=_("Nothing damaged"), required=False)
+    packaging_ok = forms.BooleanField(label=_("Packaging intact"), required=False)
+    notes = forms.CharField(
+        label=_("Notes"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    line = forms.ChoiceField(label=_("Which line failed"), required=False)
+    reason_choice = forms.ChoiceField(
+        label=_("Reason"), required=False, choices=_choices(QC_FAIL_REASONS)
+    )
+    reason_text = forms.CharField(
+        label=_("Details"),
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    decision = forms.ChoiceField(choices=[(PASS, PASS), (FAIL, FAIL)], widget=forms.HiddenInput)
+
+    CHECKS = ("quantity_ok", "undamaged", "packaging_ok")
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].choices = [
+            ("", _("Choose the line")),
+            (ALL_LINES, _("All lines")),
+            *((str(line.pk), f"{line.product.sku} · {line.product.name}") for line in lines),
+        ]
+
+    def checks(self):
+        return [self[name] for name in self.CHECKS]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.FAIL:
+            if not cleaned.get("line"):
+                self.add_error("line", _("Choose the line that failed, or all lines."))
+            if not cleaned.get("reason_choice"):
+                self.add_error("reason_choice", _("Choose what failed the check."))
+            cleaned["reason"] = self._reason(cleaned)
+        return cleaned
+
+    def pass_kwargs(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in (*self.CHECKS, "notes")}
+
+    def fail_kwargs(self) -> dict[str, Any]:
+        line = self.cleaned_data["line"]
+        return {
+            **self.pass_kwargs(),
+            "reason": self.cleaned_data["reason"],
+            "line_id": None if line == ALL_LINES else int(line),
+        }
+
+
+class TabletPackageForm(PackageForm):
+    """The desktop package form with the tablet's number pads."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["weight_kg"].widget.attrs.update(
+            {"inputmode": "decimal", "autocomplete": "off", "step": "0.01"}
+        )
+        for name in ("length_cm", "width_cm", "height_cm"):
+            self.fields[name].widget.attrs.update(NUMERIC)
+
+
+PackageFormSet = forms.formset_factory(
+    TabletPackageForm, extra=0, min_num=1, validate_min=True, max_num=200, validate_max=True
+)
+
+
+def packages_from(formset) -> list[dict[str, Any]]:
+    """What ``order_pack`` takes: one dict per filled-in package."""
+    return [
+        {k: v for k, v in form.cleaned_data.items() if v is not None}
+        for form in formset.forms
+        if form.cleaned_data
+    ]
