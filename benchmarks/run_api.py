@@ -153,6 +153,45 @@ class Server:
             return ""
 
 
+# --- server CPU -------------------------------------------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def server_cpu(master: int, database: str) -> float:
+    """CPU seconds used so far by gunicorn's workers and by the PostgreSQL
+    backends connected to the benchmark database (Linux /proc). Unlike req/s,
+    CPU per request hardly moves when other work shares the machine."""
+    total = 0.0
+    try:
+        with open(f"/proc/{master}/task/{master}/children") as f:
+            workers = [int(p) for p in f.read().split()]
+    except OSError:
+        workers = []
+    total += sum(_cpu_seconds(p) for p in workers)
+    marker = f" {database} ".encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if cmd.startswith(b"postgres: ") and marker in cmd.replace(b"\0", b" ") + b" ":
+            total += _cpu_seconds(int(entry))
+    return total
+
+
 # --- load ---------------------------------------------------------------------
 
 
@@ -165,10 +204,16 @@ class Result:
     samples: list[str] = field(default_factory=list)
     exhausted: bool = False
     client_cpu: float = 0.0
+    server_cpu: float = 0.0
 
     @property
     def requests(self) -> int:
         return len(self.latencies) + self.errors
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU (app + database) per successful request."""
+        return self.server_cpu / len(self.latencies) * 1000 if self.latencies else float("nan")
 
     @property
     def rps(self) -> float:
@@ -183,6 +228,7 @@ class Result:
             (self.samples + other.samples)[:5],
             self.exhausted or other.exhausted,
             self.client_cpu + other.client_cpu,
+            self.server_cpu + other.server_cpu,
         )
 
     def pct(self, p: float) -> float:
@@ -193,27 +239,29 @@ class Result:
         return xs[rank] * 1000
 
 
-def load(name, port, make_request, *, clients: int, duration: float, warmup: float) -> Result:
-    """``clients`` threads, each on its own keep-alive connection, send
-    ``make_request()`` back to back. Requests started during ``warmup`` are
-    not counted; then for ``duration`` seconds every request is. A
-    ``make_request`` that returns None ends that client (a used-up pool)."""
+def load(
+    name, port, make_request, *, clients: int, duration: float, warmup: float, cpu=None
+) -> Result:
+    """``clients`` threads, each on its own keep-alive connection (gunicorn's
+    sync workers close it after each answer; http.client then reconnects),
+    send ``make_request()`` back to back. After ``warmup`` seconds, every
+    request that completes in the next ``duration`` seconds is counted, and
+    the server's CPU over exactly that window is sampled. A ``make_request``
+    that returns None ends that client (a used-up pool)."""
     result = Result(name)
     lock = threading.Lock()
     recording = threading.Event()
     stop = threading.Event()
-    bounds = {"start": 0.0, "end": 0.0}
 
     def client():
         conn = http.client.HTTPConnection(HOST, port, timeout=60)
-        lat, errs, samples, last = [], 0, [], 0.0
+        lat, errs, samples = [], 0, []
         while not stop.is_set():
             req = make_request()
             if req is None:
                 result.exhausted = True
                 break
             method, path, body, headers = req
-            counted = recording.is_set()
             t0 = time.perf_counter()
             try:
                 conn.request(method, path, body=body, headers=headers)
@@ -225,8 +273,7 @@ def load(name, port, make_request, *, clients: int, duration: float, warmup: flo
                 conn.close()
                 ok, info = False, f"{type(exc).__name__} {method} {path}: {exc}"
             t1 = time.perf_counter()
-            if counted:
-                last = max(last, t1)
+            if recording.is_set() and not stop.is_set():
                 if ok:
                     lat.append(t1 - t0)
                 else:
@@ -238,22 +285,23 @@ def load(name, port, make_request, *, clients: int, duration: float, warmup: flo
             result.latencies.extend(lat)
             result.errors += errs
             result.samples.extend(samples[: max(0, 5 - len(result.samples))])
-            bounds["end"] = max(bounds["end"], last)
 
     cpu0 = time.process_time()
     threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
     for t in threads:
         t.start()
     time.sleep(warmup)
-    bounds["start"] = time.perf_counter()
+    cpu_start = cpu() if cpu else 0.0
+    start = time.perf_counter()
     recording.set()
-    deadline = bounds["start"] + duration
+    deadline = start + duration
     while time.perf_counter() < deadline and any(t.is_alive() for t in threads):
-        time.sleep(0.05)
+        time.sleep(0.02)
     stop.set()
+    result.window = time.perf_counter() - start
+    result.server_cpu = (cpu() - cpu_start) if cpu else 0.0
     for t in threads:
         t.join()
-    result.window = max(0.0, bounds["end"] - bounds["start"])
     result.client_cpu = time.process_time() - cpu0
     return result
 
@@ -323,7 +371,10 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     try:
         server.wait_ready(port, tokens["manager"])
-        results = run_scenarios(args, port, tokens, data)
+        database = urlsplit(url).path.lstrip("/")
+        results = run_scenarios(
+            args, port, tokens, data, cpu=lambda: server_cpu(server.proc.pid, database)
+        )
     except BaseException:
         sys.stderr.write(f"gunicorn log ({log}):\n{server.log_tail()}\n")
         raise
@@ -339,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run_scenarios(args, port, tokens, data) -> list[Result]:
+def run_scenarios(args, port, tokens, data, cpu=None) -> list[Result]:
     customers, skus = data["customers"], data["skus"]
     pool = list(data["pool"])
     pool_lock = threading.Lock()
@@ -400,7 +451,13 @@ def run_scenarios(args, port, tokens, data) -> list[Result]:
                     flush=True,
                 )
                 r = load(
-                    name, port, make, clients=args.clients, duration=slice_s, warmup=args.warmup
+                    name,
+                    port,
+                    make,
+                    clients=args.clients,
+                    duration=slice_s,
+                    warmup=args.warmup,
+                    cpu=cpu,
                 )
                 for sample in r.samples:
                     print(f"    error: {sample}")
@@ -416,6 +473,7 @@ def figures(results: list[Result]) -> dict:
             "rps": round(r.rps, 1),
             "p50_ms": round(r.pct(50), 1),
             "p99_ms": round(r.pct(99), 1),
+            "server_cpu_ms_per_request": round(r.cpu_ms, 1),
             "client_cpu_s": round(r.client_cpu, 1),
         }
         for r in results
@@ -431,14 +489,16 @@ def figures(results: list[Result]) -> dict:
 def report(args, server, results: list[Result]) -> None:
     print()
     print(
-        f"{'scenario':<14} {'requests':>9} {'errors':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
+        f"{'scenario':<14} {'requests':>9} {'errors':>7} {'req/s':>8} {'p50 ms':>8} "
+        f"{'p99 ms':>8} {'cpu ms/req':>11}"
     )
     for r in results:
         note = "  (pool used up)" if r.exhausted else ""
         print(
             f"{r.name:<14} {r.requests:>9} {r.errors:>7} {r.rps:>8.1f} "
-            f"{r.pct(50):>8.1f} {r.pct(99):>8.1f}{note}"
+            f"{r.pct(50):>8.1f} {r.pct(99):>8.1f} {r.cpu_ms:>11.1f}{note}"
         )
+    print("(cpu ms/req: gunicorn workers + PostgreSQL backends, per successful request)")
     fig = figures(results)
     by = {r.name: r for r in results}
     print()
@@ -461,8 +521,13 @@ def report(args, server, results: list[Result]) -> None:
             f"list / naive list:     {fig['list_ratio']:.2f}x  "
             f"(goal >= {GOALS['list_ratio']:.1f}x: {'met' if ok else 'NOT met'})"
         )
+    for a, b in (("create", "naive create"), ("list", "naive list")):
+        if a in by and b in by and by[a].cpu_ms:
+            print(f"{a} / {b} by server CPU per request: {by[b].cpu_ms / by[a].cpu_ms:.2f}x")
     print()
     print(f"gunicorn: {' '.join(server.cmd[3:])}")
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average at the end: {load} (2 cores; other work on the machine skews req/s)")
     print("Reproduce: " + shlex.join([".venv/bin/python", "benchmarks/run_api.py", *sys.argv[1:]]))
 
 
