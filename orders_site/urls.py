@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from . import views
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("orders_site.api_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("home/", views.home, name="home"),
     path("logistics/", include("shipping.urls")),
     path("warehouse/", include("inventory.urls")),
     path("", include("orders.urls")),

@@ -1,5 +1,7 @@
 """Error pages: JSON in the API's error shape under /api/, HTML elsewhere."""
 
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
 from django.views import defaults
 
 from integrations.errors import api_json_404, api_json_500
@@ -15,3 +17,16 @@ def handler500(request):
     if request.path.startswith("/api/"):
         return api_json_500(request)
     return defaults.server_error(request)
+
+
+@login_required
+def home(request):
+    """Where a user lands after logging in: the screen of their job. The
+    warehouse works on tablets, logistics on its hand-over list; everyone
+    else starts at the order list."""
+    user = request.user
+    if user.has_perm("orders.pick_order") and not user.has_perm("orders.add_order"):
+        return redirect("warehouse:queue")
+    if user.has_perm("orders.ship_order") and not user.has_perm("orders.add_order"):
+        return redirect("shipping:packed")
+    return redirect("orders:list")

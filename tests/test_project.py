@@ -99,3 +99,24 @@ def test_seed_demo_refuses_production(settings):
     settings.SETTINGS_MODULE = "orders_site.settings.production"
     with pytest.raises(CommandError, match="production"):
         call_command("seed_demo")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [
+        ("Sales", "/"),
+        ("Sales Manager", "/"),
+        ("Warehouse", "/warehouse/"),
+        ("Logistics", "/logistics/"),
+        ("After-sales", "/"),
+    ],
+)
+def test_login_lands_on_the_screen_of_the_job(client, role, landing):
+    from tests.factories import UserFactory
+
+    UserFactory(username="someone", roles=[role])
+    response = client.post(
+        "/accounts/login/", {"username": "someone", "password": "pw"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == landing
