@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orders import services
@@ -55,7 +55,8 @@ STEPS = {
 NEXT_STEP = {
     S.APPROVED: gettext_lazy("Start picking"),
     S.PICKING: gettext_lazy("Continue picking"),
-    S.QUALITY_CHECK: gettext_lazy("Quality check"),
+    # The action, not the status: "质检", where the status reads "质检中".
+    S.QUALITY_CHECK: pgettext_lazy("warehouse step to take", "Quality check"),
     S.PACKING: gettext_lazy("Pack"),
     S.PACKED: gettext_lazy("Documents"),
 }

@@ -27,6 +27,8 @@ from django.utils import timezone, translation
 
 from inventory.services import stock_receive
 from orders import demo, services
+from orders.models import Order
+from shipping.models import Carrier, CarrierService, Shipment
 from tests.factories import CustomerFactory, ProductFactory, UserFactory, WarehouseFactory
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
@@ -412,3 +414,68 @@ def test_the_login_and_error_pages_are_chinese(client, shop):
     missing = client.get(reverse("orders:detail", kwargs={"number": "SO-1999-000001"}))
     assert missing.status_code == 404
     assert "此页面不存在" in visible_text(missing)
+
+
+def test_the_warehouse_and_logistics_screens_have_no_english_left_in_chinese(client, shop):
+    # given orders at every warehouse step and one handed to the carrier
+    root = UserFactory(
+        username="root", first_name="敏", last_name="周", is_superuser=True, is_staff=True
+    )
+    valve = ProductFactory(sku="VALVE-25", name="不锈钢球阀", unit="个", barcode="6900000000035")
+    stock_receive(product=valve, quantity=50, user=None, reason="期初库存")
+    orders = {}
+    for state in ("approved", "picking", "quality_check", "packing", "packed", "shipped"):
+        order = services.order_create(
+            customer=CustomerFactory(name="王芳", contact_person="王芳", email=""),
+            salesperson=shop["sales"],
+            created_by=shop["sales"],
+            channel="phone",
+            requested_delivery_date=timezone.localdate() + datetime.timedelta(days=10),
+            payment_method="alipay",
+            lines=[services.LineInput(product=valve, quantity=2)],
+        )
+        orders[state] = demo.walk_to(order, state, root)
+    warehouse = UserFactory(
+        username="warehouse", first_name="磊", last_name="赵", roles=["Warehouse"]
+    )
+    logistics = UserFactory(
+        username="logistics", first_name="洋", last_name="刘", roles=["Logistics"]
+    )
+    pages = {
+        "warehouse queue": (reverse("warehouse:queue"), warehouse),
+        "pick": (reverse("warehouse:pick", args=[orders["picking"].number]), warehouse),
+        "quality check": (
+            reverse("warehouse:qc", args=[orders["quality_check"].number]),
+            warehouse,
+        ),
+        "pack": (reverse("warehouse:pack", args=[orders["packing"].number]), warehouse),
+        "documents": (reverse("warehouse:pack", args=[orders["packed"].number]), warehouse),
+        "to hand over": (reverse("shipping:packed"), logistics),
+        "in transit": (reverse("shipping:in_transit"), logistics),
+        "manifest": (reverse("shipping:manifest"), logistics),
+        "shipped order": (
+            reverse("orders:detail", kwargs={"number": orders["shipped"].number}),
+            logistics,
+        ),
+    }
+    # Carriers' names and codes (the timeline names a carrier by its code) and
+    # services' names are data, as are order and tracking numbers.
+    data = [s.tracking_number for s in Shipment.objects.exclude(tracking_number="")]
+    data += [c.name for c in Carrier.objects.all()]
+    data += [f"{c.code} · " for c in Carrier.objects.all()]
+    data += [s.name for s in CarrierService.objects.all()]
+    data += [o.number for o in Order.objects.all()]
+    for page, (url, user) in pages.items():
+        # when a Chinese user opens the page
+        response = _get(client, url, user, "zh-hans")
+        assert response.status_code == 200, page
+        text = visible_text(response)
+        for words in sorted(data, key=len, reverse=True):
+            text = text.replace(words, "")
+        # then it holds no English word but the brand, units and file formats
+        allowed = ALLOWED_LATIN | {"VALVE", "kg", "cm", "CSV", "PDF", user.get_username()}
+        latin = set(re.findall(r"[A-Za-z]{2,}", text)) - allowed
+        assert latin == set(), f"{page}: Latin words on the Chinese page"
+    # and the queue names each step as the action to take, not the status
+    queue = visible_text(_get(client, reverse("warehouse:queue"), warehouse, "zh-hans"))
+    assert "质检 →" in queue and "质检中 →" not in queue
