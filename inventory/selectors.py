@@ -36,3 +36,9 @@ def product_search(*, query: str, limit: int = 20) -> list[dict]:
         }
         for p in products
     ]
+
+
+def product_by_barcode(*, barcode: str) -> Product | None:
+    """The product a scanner's code names (process 3.1), or None."""
+    barcode = (barcode or "").strip()
+    return Product.objects.filter(barcode=barcode).first() if barcode else None

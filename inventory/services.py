@@ -27,7 +27,7 @@ def warehouse_default() -> Warehouse:
     warehouse = Warehouse.objects.filter(is_default=True).first()
     if warehouse is None:
         warehouse, _created = Warehouse.objects.get_or_create(
-            code="MAIN", defaults={"name": "Main warehouse", "is_default": True}
+            code="MAIN", defaults={"name": "主仓库", "is_default": True}
         )
     return warehouse
 

@@ -26,8 +26,8 @@ from orders import services
 from orders.models import Order, OrderLine, OrderStatus
 from orders_site.errors import DomainError
 
-from . import forms
-from .models import Product, StockItem
+from . import forms, selectors
+from .models import StockItem
 
 S = OrderStatus
 # What the warehouse has to do, in the process's order (process 3.1–3.3).
@@ -271,7 +271,7 @@ def scan(request, number: str):
         messages.error(request, _form_errors(form))
         return redirect(_pick_url(order))
     barcode = form.cleaned_data["barcode"]
-    product = Product.objects.filter(barcode=barcode).first()
+    product = selectors.product_by_barcode(barcode=barcode)
     if product is None:
         messages.error(request, _("No product has barcode %(code)s.") % {"code": barcode})
         return redirect(_pick_url(order))

@@ -34,6 +34,7 @@ from integrations.api_docs import (
 from integrations.filters import IsoDateTimeFilter
 from integrations.idempotency import IdempotentCreateMixin
 from integrations.permissions import ModelPermissions, ViewPermission
+from inventory import selectors as inventory_selectors
 from inventory.models import Product
 from shipping import selectors as shipping_selectors
 from shipping.api import ShippingDocumentSerializer
@@ -585,7 +586,7 @@ class OrderViewSet(
         payload = PickInSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         barcode = payload.validated_data["barcode"].strip()
-        product = Product.objects.filter(barcode=barcode).first()
+        product = inventory_selectors.product_by_barcode(barcode=barcode)
         if product is None:
             raise OrderInvalid(
                 _("No product has barcode %(code)s.") % {"code": barcode},
