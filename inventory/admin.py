@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from orders.templatetags.orders_ui import cny
+from orders_site.admin_mixins import ReadOnlyAdminMixin
 from orders_site.errors import DomainError
 
 from . import services
@@ -270,7 +271,7 @@ class StockItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The ledger: every row was written by a service and stays as written."""
 
     list_display = [
@@ -311,15 +312,6 @@ class StockMovementAdmin(admin.ModelAdmin):
             return ""
         url = reverse("admin:orders_order_change", args=[movement.order_id])
         return format_html('<a href="{}">{}</a>', url, movement.order.number)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {

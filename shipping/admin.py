@@ -4,6 +4,8 @@ and read-only lists of what was packed and shipped."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from orders_site.admin_mixins import ReadOnlyAdminMixin
+
 from .models import Carrier, CarrierRule, CarrierService, Package, Shipment, ShippingDocument
 
 
@@ -44,17 +46,8 @@ class CarrierRuleAdmin(admin.ModelAdmin):
     list_select_related = ["carrier", "service__carrier"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Rows written by the order services when packing and shipping."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Shipment)
