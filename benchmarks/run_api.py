@@ -8,7 +8,8 @@ issues API tokens, starts gunicorn with ``benchmarks.settings`` on loopback,
 then loads each scenario with N concurrent keep-alive clients (threads +
 http.client) for a fixed time and prints requests/s, p50 and p99. gunicorn is
 always stopped at the end. Exits 1 if any request of any scenario failed.
-Sends traffic to 127.0.0.1 only.
+Sends traffic to 127.0.0.1 only. The figures and how to read them:
+docs/PERFORMANCE.md.
 """
 
 from __future__ import annotations
@@ -328,6 +329,9 @@ def main(argv: list[str] | None = None) -> int:
         help="slices per scenario, alternating with its baseline (A B B A ...)",
     )
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
+    # 4 sync workers for 2 cores: requests are mostly Python with short waits
+    # on PostgreSQL (on the same cores), so 4 processes keep both cores busy;
+    # threaded workers trip django-fsm's refresh_from_db (docs/PERFORMANCE.md).
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread only)")
