@@ -438,8 +438,23 @@ def _transition(
             from_status=from_status,
             to_status=locked.status,
         )
-    order.refresh_from_db()
+    _copy_state(source=locked, target=order)
     return locked
+
+
+def _copy_state(*, source: Order, target: Order) -> None:
+    """Bring the caller's copy up to date with the saved order.
+
+    Not ``refresh_from_db``: django-fsm's version switches the status field's
+    ``protected`` flag off and on again on the field object every model
+    instance shares, so under a threaded server another thread's transition
+    in between fails with "Direct status modification is not allowed".
+    Writing the values into the instance's ``__dict__`` touches nothing shared.
+    """
+    for field in Order._meta.concrete_fields:
+        target.__dict__[field.attname] = source.__dict__[field.attname]
+    target._state.fields_cache.clear()
+    getattr(target, "_prefetched_objects_cache", {}).clear()
 
 
 def _action(name: str) -> str:
