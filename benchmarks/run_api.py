@@ -331,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
     # 4 sync workers for 2 cores: requests are mostly Python with short waits
     # on PostgreSQL (on the same cores), so 4 processes keep both cores busy;
-    # threaded workers trip django-fsm's refresh_from_db (docs/PERFORMANCE.md).
+    # gthread measured no faster (docs/PERFORMANCE.md).
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread only)")
