@@ -5,6 +5,7 @@ to docs/screenshots with `make screenshots`."""
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from inventory.models import Product
@@ -24,7 +25,16 @@ def demo(db):
 
 
 def scan_has_focus(page) -> bool:
-    return page.evaluate("() => document.activeElement?.hasAttribute('data-scan') === true")
+    """True once the scan field holds the focus. The page's script gives it
+    back after load or a tap; on a loaded machine that can take a moment, so
+    wait (up to 5 s) rather than sample once, and fail if it never comes."""
+    try:
+        page.wait_for_function(
+            "() => document.activeElement?.hasAttribute('data-scan') === true", timeout=5000
+        )
+    except PlaywrightTimeout:
+        return False
+    return True
 
 
 def scanner(page, code: str) -> None:
