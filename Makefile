@@ -36,6 +36,8 @@ run: demo ## Set everything up and run the app on http://127.0.0.1:8000 with dem
 	@echo ""
 	@echo "  Sales order management is running at http://$(HOST):$(PORT)/"
 	@echo "  Admin (managers):                   http://$(HOST):$(PORT)/admin/"
+	@echo "  Warehouse tablet / logistics:       http://$(HOST):$(PORT)/warehouse/  /logistics/"
+	@echo "  API docs:                           http://$(HOST):$(PORT)/api/docs/"
 	@echo "  Demo logins (password 'demo'): sales, manager, warehouse, logistics,"
 	@echo "                                 aftersales, integration, admin (superuser)"
 	@echo ""
