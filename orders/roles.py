@@ -125,3 +125,8 @@ def sync_roles(apps=None) -> None:
                 Permission.objects.filter(content_type__app_label=app_label, codename=codename)
             )
         group.permissions.set(wanted)
+
+
+def sync_roles_migration(apps, schema_editor) -> None:
+    """``RunPython`` entry for the migrations that (re)apply the roles."""
+    sync_roles(apps)

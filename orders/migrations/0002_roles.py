@@ -2,11 +2,7 @@
 
 from django.db import migrations
 
-
-def create_roles(apps, schema_editor):
-    from orders.roles import sync_roles
-
-    sync_roles(apps)
+from orders.roles import sync_roles_migration
 
 
 class Migration(migrations.Migration):
@@ -18,4 +14,4 @@ class Migration(migrations.Migration):
         ("shipping", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(create_roles, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(sync_roles_migration, migrations.RunPython.noop)]

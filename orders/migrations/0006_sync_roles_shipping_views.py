@@ -2,14 +2,10 @@
 
 from django.db import migrations
 
-
-def sync(apps, schema_editor):
-    from orders.roles import sync_roles
-
-    sync_roles(apps)
+from orders.roles import sync_roles_migration
 
 
 class Migration(migrations.Migration):
     dependencies = [("orders", "0005_sync_roles")]
 
-    operations = [migrations.RunPython(sync, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(sync_roles_migration, migrations.RunPython.noop)]
