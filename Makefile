@@ -86,3 +86,7 @@ bench-api: install ## Load-test the API on PostgreSQL against a naive DRF baseli
 .PHONY: clean
 clean: ## Remove the virtualenv, the SQLite database and caches
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache staticfiles
+
+.PHONY: serve
+serve: install ## The production stack on this machine: gunicorn + Celery worker + beat on PostgreSQL and Redis
+	scripts/serve.sh

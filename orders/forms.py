@@ -19,6 +19,7 @@ from inventory.models import Product
 
 from . import roles, services
 from .models import Customer, CustomerContact, Order, OrderLine, OrderStatus
+from .reasons import ADJUSTMENT_REASON_LABELS, CANCEL_REASON_LABELS, reason_label  # noqa: F401
 from .services import LineInput
 
 
@@ -28,26 +29,6 @@ def _label(model, name: str):
 
 
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-
-ADJUSTMENT_REASON_LABELS = {
-    "stock_shortage": _("Stock shortage"),
-    "price_change": _("Price change"),
-    "delivery_date": _("Delivery date not feasible"),
-    "credit": _("Over credit limit"),
-    "other": _("Other"),
-}
-CANCEL_REASON_LABELS = {
-    "customer_request": _("Customer request"),
-    "stock_unavailable": _("Stock unavailable"),
-    "payment": _("Payment problem"),
-    "duplicate": _("Duplicate order"),
-    "other": _("Other"),
-}
-
-
-def reason_label(code: str) -> str:
-    """A stored reason code in the reader's language (unknown codes as given)."""
-    return str(ADJUSTMENT_REASON_LABELS.get(code) or CANCEL_REASON_LABELS.get(code) or code)
 
 
 def _reason_choices(codes: list[str], labels: dict) -> list[tuple[str, Any]]:

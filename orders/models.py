@@ -75,7 +75,9 @@ class Customer(models.Model):
 
     @property
     def address(self) -> str:
-        return f"{self.province}{self.city}{self.district}{self.street}"
+        # A municipality (上海市, 北京市 ...) is its own city: name it once.
+        city = "" if self.city == self.province else self.city
+        return f"{self.province}{city}{self.district}{self.street}"
 
 
 class OrderNumberSequence(models.Model):

@@ -52,6 +52,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "shipping.view_shippingdocument",
         "inventory.view_pickshortage",
         "inventory.view_qualitycheck",
+        "notifications.view_outboxmessage",
+        "notifications.change_outboxmessage",
+        "notifications.view_webhooksubscription",
+        "notifications.add_webhooksubscription",
+        "notifications.change_webhooksubscription",
+        "notifications.delete_webhooksubscription",
     ],
     WAREHOUSE: [
         "orders.view_order",
@@ -98,6 +104,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.change_customer",
         "inventory.view_product",
         "inventory.view_stockitem",
+        "notifications.view_webhooksubscription",
+        "notifications.add_webhooksubscription",
+        "notifications.change_webhooksubscription",
+        "notifications.delete_webhooksubscription",
     ],
 }
 

@@ -22,6 +22,7 @@ from inventory.models import Product
 from shipping import documents as shipping_documents
 from shipping import services as shipping_services
 
+from . import notifications as order_notifications
 from .exceptions import (
     DuplicateExternalRef,
     InvalidTransition,
@@ -428,7 +429,7 @@ def _transition(
         if after:
             data.update(after(locked) or {})
         locked.save()
-        _event(
+        event = _event(
             order=locked,
             kind=OrderEvent.Kind.TRANSITION,
             actor=user,
@@ -438,6 +439,7 @@ def _transition(
             from_status=from_status,
             to_status=locked.status,
         )
+        order_notifications.order_changed(order=locked, event=event)
     _copy_state(source=locked, target=order)
     return locked
 

@@ -6,6 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
 from inventory.api import ProductViewSet, StockAdjustmentViewSet, StockViewSet
+from notifications.api import WebhookSubscriptionViewSet
 from orders.api import CustomerViewSet, OrderViewSet
 from shipping.api import CarrierViewSet, DocumentViewSet
 
@@ -17,6 +18,7 @@ router.register("stock/adjustments", StockAdjustmentViewSet, basename="stock-adj
 router.register("stock", StockViewSet, basename="stock")
 router.register("carriers", CarrierViewSet, basename="carrier")
 router.register("documents", DocumentViewSet, basename="document")
+router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

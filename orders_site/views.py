@@ -3,8 +3,10 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.views import defaults
+from django.views import i18n as i18n_views
 
 from integrations.errors import api_json_404, api_json_500
+from notifications.services import preference_save
 
 
 def handler404(request, exception=None):
@@ -30,3 +32,13 @@ def home(request):
     if user.has_perm("orders.ship_order") and not user.has_perm("orders.add_order"):
         return redirect("shipping:packed")
     return redirect("orders:list")
+
+
+def set_language(request):
+    """Django's language switch, remembered for a signed-in user so that the
+    emails they receive come in the language they chose."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get(i18n_views.LANGUAGE_QUERY_PARAMETER)
+    if request.method == "POST" and request.user.is_authenticated and language:
+        preference_save(user=request.user, language=language)
+    return response

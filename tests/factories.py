@@ -79,7 +79,7 @@ def make_order(*, customer, salesperson, lines, days_ahead=30, **kwargs):
     return order_create(
         customer=customer,
         salesperson=salesperson,
-        created_by=salesperson,
+        created_by=kwargs.pop("created_by", salesperson),
         channel=kwargs.pop("channel", "phone"),
         requested_delivery_date=timezone.localdate() + datetime.timedelta(days=days_ahead),
         payment_method=kwargs.pop("payment_method", "bank_transfer"),

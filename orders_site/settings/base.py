@@ -4,6 +4,7 @@ environment (12-factor); ``local`` and ``test`` give safe defaults for a laptop.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "aftersales",
     "feedback",
     "integrations",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +128,59 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Reliability. Delivery tasks are idempotent, so they are acknowledged after
+# they finish and given back to the queue if their worker dies (SIGKILL, OOM).
+# One task at a time per worker process: a long send does not hold others back.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 120
+CELERY_TASK_TIME_LIMIT = 180
+# Redis gives an unacknowledged task to another worker after the visibility
+# timeout: it must be longer than any countdown we ask for (retries wait at
+# most NOTIFY_MAX_COUNTDOWN_SECONDS in the broker; longer waits stay in the
+# database for the sweeper).
+# A web request that queues a message must not hang while Redis is down: one
+# quick try, then the row waits for the sweeper.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 3,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+CELERY_BEAT_SCHEDULE_FILENAME = env(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "var" / "celerybeat-schedule")
+)
+# Scheduled jobs (``celery beat``). Other apps add theirs here; long delays
+# live in the database (an outbox row's next attempt, a due date) and a job
+# picks them up, never a countdown in the broker.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-outbox": {
+        "task": "notifications.tasks.sweep_outbox",
+        "schedule": env.float("NOTIFY_SWEEP_SECONDS", default=60.0),
+    },
+    "review-digest": {
+        "task": "orders.tasks.send_review_digest",
+        "schedule": crontab(hour=env.int("REVIEW_DIGEST_HOUR", default=8), minute=0),
+    },
+}
+
+# Notifications (the outbox in notifications/). SITE_URL makes the links in
+# emails absolute.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+NOTIFY_RETRY_BASE_SECONDS = env.float("NOTIFY_RETRY_BASE_SECONDS", default=60.0)
+NOTIFY_RETRY_MAX_SECONDS = env.float("NOTIFY_RETRY_MAX_SECONDS", default=6 * 3600.0)
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=8)
+NOTIFY_MAX_COUNTDOWN_SECONDS = env.float("NOTIFY_MAX_COUNTDOWN_SECONDS", default=900.0)
+NOTIFY_SWEEP_GRACE_SECONDS = env.float("NOTIFY_SWEEP_GRACE_SECONDS", default=60.0)
+NOTIFY_WEBHOOK_TIMEOUT_SECONDS = env.float("NOTIFY_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# Managers get a daily list of orders waiting in review longer than this.
+REVIEW_DIGEST_AFTER_HOURS = env.float("REVIEW_DIGEST_AFTER_HOURS", default=24.0)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -8,16 +8,20 @@ SECRET_KEY = env("SECRET_KEY", default="test-key-not-secret")
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# In memory, unless a test starts a worker process with a real SMTP server
+# on loopback (EMAIL_URL).
+if not env("EMAIL_URL", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LANGUAGE_CODE = "en"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Tasks run in-process in tests; the Redis-marked tests start a real worker
-# against REDIS_URL themselves.
-CELERY_TASK_ALWAYS_EAGER = True
+# Tasks run in-process in tests; the Redis-marked tests start their own Redis,
+# SMTP server and worker processes (tests/notifications/test_real_delivery.py),
+# which run with CELERY_TASK_ALWAYS_EAGER=false.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 
 # Serve static files from the app folders without collectstatic.
 WHITENOISE_USE_FINDERS = True

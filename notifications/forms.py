@@ -1,0 +1,19 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .events import webhook_events
+from .models import WebhookSubscription
+
+
+class WebhookSubscriptionForm(forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        label=_("events"),
+        choices=webhook_events,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The order statuses this system wants to hear about."),
+    )
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["name", "url", "events", "owner", "is_active"]
