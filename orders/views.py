@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from inventory import selectors as inventory_selectors
+from notifications import selectors as notification_selectors
 from orders_site.errors import DomainError
 
 from . import forms, selectors, services
@@ -183,6 +184,7 @@ def _detail_context(request, order: Order, *, bound: dict | None = None) -> dict
         "lines": order.lines.select_related("product"),
         "timeline": selectors.order_timeline(order=order),
         "contacts": order.contacts.select_related("contacted_by"),
+        "messages_sent": notification_selectors.order_messages(order=order)[:20],
         "shipments": order.shipments.all(),
         "packages": order.packages.all(),
         "actions": actions,

@@ -111,7 +111,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="orders@example.com")
 
 # Redis: the Celery broker and result backend. Without it tasks run eagerly.
 REDIS_URL = env("REDIS_URL", default="")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 # The cache holds API throttling counters: shared through Redis when there is
 # one (several gunicorn workers), in process memory otherwise.
 CACHES = {

@@ -362,3 +362,17 @@ def test_a_webhook_for_a_removed_subscription_dies_at_once(people, product, boss
     assert services.message_deliver(row.pk) == M.DEAD
     row.refresh_from_db()
     assert "subscription" in row.last_error
+
+
+def test_the_order_page_lists_the_emails_it_caused(people, product, boss):
+    order = order_for(people, product)
+    walk_to(order, "approved", boss)
+    approved = OutboxMessage.objects.get(order=order, event="order.approved")
+    services.message_deliver(approved.pk)
+    client = Client()
+    client.force_login(people["sales"])
+    html = client.get(reverse("orders:detail", args=[order.number])).content.decode()
+    section = html.split('id="messages"')[1].split("</section>")[0]
+    assert "buyer@example.com" in section and approved.subject in section
+    assert "outbox-sent" in section  # delivered
+    assert "wang@example.com" in section and "outbox-pending" in section  # not yet

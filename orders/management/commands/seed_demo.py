@@ -6,6 +6,7 @@ are reused, and orders are only added when there are none yet.
 """
 
 import datetime
+import logging
 import os
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from inventory.models import Product, StockItem
@@ -206,6 +208,23 @@ class Command(BaseCommand):
         module = settings.SETTINGS_MODULE or os.environ.get("DJANGO_SETTINGS_MODULE", "")
         if module.endswith("production"):
             raise CommandError("seed_demo refuses to run under production settings.")
+        # The demo history's emails are delivered to memory, not printed: the
+        # console shows the emails of what the user does, not of the seeding.
+        quiet = override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
+        trace = logging.getLogger("celery.app.trace")
+        level = trace.level
+        trace.setLevel(logging.WARNING)
+        try:
+            with quiet:
+                self._seed(password)
+        finally:
+            trace.setLevel(level)
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(
+            f"Users (password '{password}'): admin (superuser), " + ", ".join(u[0] for u in USERS)
+        )
+
+    def _seed(self, password):
         with transaction.atomic():
             roles.sync_roles()  # idempotent; restores the groups if a flush removed them
             admin = self._users(password)
@@ -213,10 +232,6 @@ class Command(BaseCommand):
             customers = self._customers()
             if not Order.objects.exists():
                 self._orders(admin, customers)
-        self.stdout.write(self.style.SUCCESS("Demo data ready."))
-        self.stdout.write(
-            f"Users (password '{password}'): admin (superuser), " + ", ".join(u[0] for u in USERS)
-        )
 
     def _users(self, password):
         User = get_user_model()
