@@ -73,5 +73,10 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     fields = ["name", "url", "events", "owner", "is_active", "secret", "created_at"]
     readonly_fields = ["secret", "created_at"]
 
+    def get_fields(self, request, obj=None):
+        # The secret exists once the subscription is saved; shown from then on.
+        fields = super().get_fields(request, obj)
+        return fields if obj else [f for f in fields if f not in ("secret", "created_at")]
+
     def get_changeform_initial_data(self, request):
         return {"owner": request.user.pk}

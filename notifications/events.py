@@ -1,14 +1,14 @@
 """The events a webhook subscription can choose: one per order status an
 order can move into (``order.approved``, ``order.shipped``, ...)."""
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.text import format_lazy
 
 
 def webhook_events() -> list[tuple[str, str]]:
     from orders.models import OrderStatus
 
     return [
-        (f"order.{value}", _("Order %(status)s") % {"status": label})
+        (f"order.{value}", format_lazy("{label} (order.{value})", label=label, value=value))
         for value, label in OrderStatus.choices
         if value != OrderStatus.DRAFT
     ]

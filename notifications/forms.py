@@ -8,7 +8,7 @@ from .models import WebhookSubscription
 class WebhookSubscriptionForm(forms.ModelForm):
     url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
-        label=_("events"),
+        label=_("Events"),
         choices=webhook_events,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("The order statuses this system wants to hear about."),

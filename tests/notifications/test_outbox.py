@@ -376,3 +376,28 @@ def test_the_order_page_lists_the_emails_it_caused(people, product, boss):
     assert "buyer@example.com" in section and approved.subject in section
     assert "outbox-sent" in section  # delivered
     assert "wang@example.com" in section and "outbox-pending" in section  # not yet
+
+
+def test_a_manager_adds_a_webhook_in_the_admin_and_then_sees_its_secret(manager):
+    client = Client()
+    client.force_login(manager)
+    add_url = reverse("admin:notifications_webhooksubscription_add")
+    assert b"Signing secret" not in client.get(add_url).content  # not made up before saving
+    response = client.post(
+        add_url,
+        {
+            "name": "ERP",
+            "url": "erp.example.com/hooks",
+            "events": ["order.approved", "order.shipped"],
+            "owner": manager.pk,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content
+    hook = WebhookSubscription.objects.get()
+    assert hook.url == "https://erp.example.com/hooks"
+    assert hook.events == ["order.approved", "order.shipped"]
+    page = client.get(reverse("admin:notifications_webhooksubscription_change", args=[hook.pk]))
+    assert hook.secret.encode() in page.content
+    bad = client.post(add_url, {"name": "x", "url": "https://a.example.com/", "owner": manager.pk})
+    assert bad.status_code == 200 and b"errorlist" in bad.content
