@@ -230,6 +230,13 @@ class Worker:
         wait_for(lambda: b"ready." in self.log_path.read_bytes(), timeout=60, what="the worker")
         return self
 
+    def pool_processes(self) -> list[int]:
+        """The pids of the prefork pool's child processes."""
+        out = subprocess.run(
+            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
+        ).stdout
+        return [int(pid) for pid in out.split()]
+
     def kill(self):
         """SIGKILL to the whole worker: parent, pool children and beat."""
         with contextlib.suppress(ProcessLookupError):

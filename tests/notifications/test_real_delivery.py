@@ -6,6 +6,8 @@ twice, a failing webhook is retried with growing delays."""
 import hashlib
 import hmac
 import json
+import os
+import signal
 
 import pytest
 from django.db import transaction
@@ -33,8 +35,9 @@ def redis():
 def start_worker(redis, tmp_path):
     workers = []
 
-    def start(**env):
-        worker = Worker(redis=redis, tmp_path=tmp_path, env={k: str(v) for k, v in env.items()})
+    def start(beat=True, **env):
+        env = {k: str(v) for k, v in env.items()}
+        worker = Worker(redis=redis, tmp_path=tmp_path, env=env, beat=beat)
         workers.append(worker)
         return worker.start()
 
@@ -141,6 +144,25 @@ def test_a_worker_killed_mid_delivery_is_made_good_by_the_next(redis, start_work
         assert smtp.message_ids() == [row.message_id]  # delivered, once
         row.refresh_from_db()
         assert row.attempts == 1
+
+
+def test_a_killed_pool_process_s_task_goes_back_to_the_queue(redis, start_worker, boss):
+    """No sweeper here (no beat): only reject-on-worker-lost can save it."""
+    with SmtpServer(hold_first=True) as smtp:
+        worker = start_worker(beat=False, EMAIL_URL=smtp.url)
+        [order] = submitted_orders(boss, 1)
+        with producer_using(redis):
+            order_services.order_approve(order=order, user=boss)
+        wait_for(smtp.holding.is_set, timeout=30, what="the delivery to start")
+        children = worker.pool_processes()
+        assert children
+        for pid in children:  # the process sending the email dies; its parent lives
+            os.kill(pid, signal.SIGKILL)
+        smtp.release()
+        wait_for(lambda: sent() == 1, timeout=60, what="the redelivered task")
+        row = OutboxMessage.objects.get(order=order, event="order.approved")
+        assert smtp.message_ids() == [row.message_id]
+        assert "WorkerLostError" in worker.output()
 
 
 def test_a_failing_webhook_is_retried_with_growing_delays_and_signed(redis, start_worker, boss):
