@@ -26,6 +26,31 @@ _SALES = [
     "orders.add_customercontact",
     "inventory.view_product",
     "inventory.view_stockitem",
+    "aftersales.view_followup",
+    "aftersales.change_followup",
+    "aftersales.view_case",
+    "aftersales.add_case",
+    "aftersales.view_caseentry",
+    "aftersales.add_caseentry",
+    "aftersales.view_return",
+    "aftersales.view_returnline",
+    "aftersales.view_survey",
+]
+
+_CASES = [
+    "aftersales.view_case",
+    "aftersales.add_case",
+    "aftersales.change_case",
+    "aftersales.handle_case",
+    "aftersales.view_caseentry",
+    "aftersales.add_caseentry",
+    "aftersales.view_return",
+    "aftersales.add_return",
+    "aftersales.change_return",
+    "aftersales.view_returnline",
+    "aftersales.view_followup",
+    "aftersales.change_followup",
+    "aftersales.view_survey",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -52,6 +77,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "shipping.view_shippingdocument",
         "inventory.view_pickshortage",
         "inventory.view_qualitycheck",
+        *_CASES,
+        "orders.review_archive",
+        "orders.view_archiverecord",
+        "orders.view_archivereview",
         "notifications.view_outboxmessage",
         "notifications.change_outboxmessage",
         "notifications.view_webhooksubscription",
@@ -67,6 +96,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.pack_order",
         "inventory.view_product",
         "inventory.view_stockitem",
+        # Returned goods are received and inspected in the warehouse.
+        "aftersales.view_return",
+        "aftersales.change_return",
+        "aftersales.view_returnline",
+        "aftersales.view_case",
     ],
     LOGISTICS: [
         "orders.view_order",
@@ -92,6 +126,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.view_customercontact",
         "orders.add_customercontact",
         "orders.complete_order",
+        *_CASES,
     ],
     INTEGRATION: [
         "orders.view_order",
