@@ -32,3 +32,11 @@ class DuplicateExternalRef(ConflictError):
     """This client already sent an order with this reference."""
 
     code = "duplicate_external_ref"
+
+
+class OrderArchived(DomainError):
+    """Documentation 5: an archived order and everything attached to it
+    (lines, shipments, documents, cases, returns) is read-only."""
+
+    code = "archived"
+    status = 409

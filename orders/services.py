@@ -26,6 +26,7 @@ from . import notifications as order_notifications
 from .exceptions import (
     DuplicateExternalRef,
     InvalidTransition,
+    OrderArchived,
     OrderConflict,
     OrderInvalid,
     OrderNotEditable,
@@ -284,6 +285,17 @@ def _refuse_duplicate_ref(*, created_by, external_ref: str) -> None:
             % {"ref": external_ref, "number": existing},
             fields={"external_ref": [_("Already used by order %(n)s.") % {"n": existing}]},
             number=existing,
+        )
+
+
+def order_refuse_archived(order: Order) -> None:
+    """Raise ``OrderArchived`` (409, code ``archived``) if ``order`` is in the
+    archive. Every write that touches an order or what hangs from it calls
+    this first, with the order's row locked where state matters."""
+    if order.status == OrderStatus.ARCHIVED:
+        raise OrderArchived(
+            _("Order %(number)s is archived and can no longer be changed.")
+            % {"number": order.number}
         )
 
 
