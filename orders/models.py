@@ -404,6 +404,10 @@ class OrderEvent(models.Model):
         CONTACT = "contact", _("Customer contact")
         PICK = "pick", _("Pick")
         NOTE = "note", _("Note")
+        FOLLOW_UP = "follow_up", _("Follow-up")
+        SURVEY = "survey", _("Satisfaction survey")
+        CASE = "case", _("After-sales case")
+        RETURN = "return", _("Return")
 
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order")
