@@ -241,3 +241,32 @@ def stock_ship_for_order(*, order: Order, user: AbstractBaseUser | None) -> list
         )
         for item in items.order_by("pk")
     ]
+
+
+@transaction.atomic
+def stock_return(
+    *,
+    product: Product,
+    quantity: int,
+    user: AbstractBaseUser | None,
+    order: Order,
+    warehouse: Warehouse | None = None,
+    reason: str = "",
+) -> StockMovement:
+    """Returned goods that passed inspection go back on the shelf (process
+    5.2): on hand rises by ``quantity``, with the order on the ledger row."""
+    if quantity <= 0:
+        raise StockRuleError(
+            _("A return must be a positive quantity."),
+            fields={"quantity": [_("Enter a quantity greater than zero.")]},
+        )
+    warehouse = warehouse or warehouse_default()
+    item = _lock_stock_items(product_ids=[product.pk], warehouse=warehouse)[product.pk]
+    return _apply(
+        item=item,
+        kind=StockMovement.Kind.RETURN,
+        on_hand_change=quantity,
+        user=user,
+        reason=reason or order.number,
+        order=order,
+    )

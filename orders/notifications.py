@@ -102,6 +102,9 @@ def _shipped(order, event, context):
 
 
 def _delivered(order, event, context):
+    # The survey link was issued by after-sales in this same transaction.
+    context["survey_url"] = getattr(order, "survey_url", "")
+    context["survey_days"] = settings.AFTERSALES_SURVEY_VALID_DAYS
     _to_customer(order, event, "order_delivered", context)
 
 

@@ -845,7 +845,21 @@ def order_confirm_delivery(
         )
         return {"signed_by": signed_by, "delivered_at": delivered_at.isoformat()}
 
-    return _transition(order=order, user=user, name="confirm_delivery", note=note, before=record)
+    def after_sales(locked: Order) -> dict:
+        # Process 5.1: follow-ups from the day of delivery, and the survey
+        # link the delivered email carries.
+        from aftersales.services import order_delivered
+
+        return order_delivered(order=locked, delivered_on=timezone.localdate(delivered_at))
+
+    return _transition(
+        order=order,
+        user=user,
+        name="confirm_delivery",
+        note=note,
+        before=record,
+        after=after_sales,
+    )
 
 
 def order_complete(*, order: Order, user, note: str = "") -> Order:

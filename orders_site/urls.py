@@ -12,6 +12,7 @@ urlpatterns = [
     path("home/", views.home, name="home"),
     path("logistics/", include("shipping.urls")),
     path("warehouse/", include("inventory.urls")),
+    path("after-sales/", include("aftersales.urls")),
     path("", include("orders.urls")),
 ]
 

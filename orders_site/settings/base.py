@@ -163,6 +163,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.sweep_outbox",
         "schedule": env.float("NOTIFY_SWEEP_SECONDS", default=60.0),
     },
+    "after-sales-daily": {
+        "task": "aftersales.tasks.daily",
+        "schedule": crontab(hour=env.int("AFTERSALES_DAILY_HOUR", default=7), minute=30),
+    },
     "review-digest": {
         "task": "orders.tasks.send_review_digest",
         "schedule": crontab(hour=env.int("REVIEW_DIGEST_HOUR", default=8), minute=0),
@@ -234,6 +238,21 @@ IDEMPOTENCY_RETENTION_HOURS = env.int("IDEMPOTENCY_RETENTION_HOURS", default=48)
 # Business settings (process 2.1): days the warehouse needs before goods leave,
 # added to the transit days of the customer's province for the earliest date.
 ORDERS_PROCESSING_DAYS = env.int("ORDERS_PROCESSING_DAYS", default=2)
+
+# After-sales (process 5): follow-up calls this many days after delivery; a
+# delivered order completes once the last is due and no case is open.
+AFTERSALES_FOLLOW_UP_DAYS = [
+    int(d) for d in env.list("AFTERSALES_FOLLOW_UP_DAYS", default=["3", "30"])
+]
+AFTERSALES_SURVEY_VALID_DAYS = env.int("AFTERSALES_SURVEY_VALID_DAYS", default=30)
+# Days to resolve a case, by type.
+AFTERSALES_CASE_DUE_DAYS = {
+    "complaint": 3,
+    "return": 7,
+    "exchange": 7,
+    "repair": 14,
+    "inquiry": 2,
+}
 ORDERS_DEFAULT_TRANSIT_DAYS = env.int("ORDERS_DEFAULT_TRANSIT_DAYS", default=5)
 ORDERS_PAGE_SIZE = 25
 
