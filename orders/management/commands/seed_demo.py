@@ -321,3 +321,55 @@ class Command(BaseCommand):
                     channel="phone",
                     summary="客户同意将交货日期推迟一周。",
                 )
+            if state == OrderStatus.DELIVERED:
+                self._complaint(order, sales)
+            if state == OrderStatus.COMPLETED:
+                self._happy_customer(order, sales)
+
+    def _complaint(self, order, sales):
+        """After-sales at work: a follow-up done, a complaint with a return."""
+        from aftersales import services as aftersales
+
+        aftersales_user = get_user_model().objects.get(username="aftersales")
+        first = order.follow_ups.order_by("offset_days").first()
+        aftersales.follow_up_record(
+            follow_up=first,
+            user=sales,
+            channel="phone",
+            usage="用于车间压缩空气管路。",
+            satisfaction=3,
+            notes="有一块压力表读数偏高，客户要求退回。",
+        )
+        line = order.lines.first()
+        case = aftersales.case_open(
+            order=order,
+            user=aftersales_user,
+            kind="complaint",
+            subject="压力表读数偏高",
+            description="客户反映一块压力表读数比实际高约 0.2 MPa。",
+            department="quality",
+            lines=[line],
+        )
+        aftersales.case_transition(case=case, user=aftersales_user, name="start")
+        aftersales.return_create(
+            case=case,
+            user=aftersales_user,
+            reason="读数偏差，退回检测",
+            lines=[aftersales.ReturnLineInput(order_line=line, quantity=1)],
+        )
+
+    def _happy_customer(self, order, sales):
+        from aftersales import services as aftersales
+
+        for follow_up in order.follow_ups.order_by("offset_days"):
+            aftersales.follow_up_record(
+                follow_up=follow_up,
+                user=sales,
+                channel="wechat",
+                usage="安装在新建泵房，运行正常。",
+                satisfaction=5,
+            )
+        url = aftersales.survey_issue(order=order)
+        if url:
+            token = url.rstrip("/").rsplit("/", 1)[1]
+            aftersales.survey_answer(token=token, rating=5, comment="发货很快，包装结实。")
