@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import datetime
+import re
+from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import QuerySet
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django_fsm import can_proceed
 
-from .models import FollowUp
+from orders.models import Order, OrderLine, OrderStatus
+
+from .models import OPEN_CASE_STATUSES, Case, CaseEntry, FollowUp, Return, ReturnLine, Survey
+from .services import CASE_TRANSITIONS, SHIPPED_STATUSES, returned_quantities
 
 
 def follow_ups_for(*, user, scope: str = "due", everyone: bool = False) -> QuerySet[FollowUp]:
@@ -27,3 +36,169 @@ def follow_ups_for(*, user, scope: str = "due", everyone: bool = False) -> Query
 
 def days_overdue(follow_up: FollowUp, today: datetime.date | None = None) -> int:
     return ((today or timezone.localdate()) - follow_up.due_on).days
+
+
+# --- cases (process 5.2) ---------------------------------------------------------
+
+#: The case list's status filter: the open ones unless asked otherwise.
+CASE_STATUS_OPEN, CASE_STATUS_ALL = "open_any", "all"
+_CASE_NUMBER = re.compile(r"^(?:CS-?)?0*(\d{1,9})$", re.IGNORECASE)
+
+
+def case_list(*, user, filters: dict[str, Any] | None = None) -> QuerySet[Case]:
+    """Cases for the list page, with what a row shows fetched up front.
+
+    ``status`` is a case status, ``"all"``, or (the default) every open one;
+    ``mine`` keeps the user's own; ``overdue`` keeps open cases past their due
+    date; ``q`` matches a case number (``CS-000012`` or ``12``), an order
+    number, the customer's name, company or phone, or the subject."""
+    filters = filters or {}
+    qs = Case.objects.select_related("order", "order__customer", "owner")
+    status = filters.get("status") or CASE_STATUS_OPEN
+    if status == CASE_STATUS_OPEN:
+        qs = qs.filter(status__in=OPEN_CASE_STATUSES)
+    elif status != CASE_STATUS_ALL:
+        qs = qs.filter(status=status)
+    if kind := filters.get("kind"):
+        qs = qs.filter(kind=kind)
+    if department := filters.get("department"):
+        qs = qs.filter(department=department)
+    if filters.get("mine"):
+        qs = qs.filter(owner=user)
+    if filters.get("overdue"):
+        qs = qs.filter(status__in=OPEN_CASE_STATUSES, due_on__lt=timezone.localdate())
+    if q := (filters.get("q") or "").strip():
+        match = Q(order__number__icontains=q)
+        match |= Q(subject__icontains=q)
+        match |= Q(order__customer__name__icontains=q)
+        match |= Q(order__customer__company__icontains=q)
+        match |= Q(order__customer__phone__icontains=q.replace(" ", ""))
+        if number := _CASE_NUMBER.match(q):
+            match |= Q(pk=int(number.group(1)))
+        qs = qs.filter(match)
+    return (
+        qs.order_by("due_on", "-pk")
+        if filters.get("overdue")
+        else qs.order_by("-created_at", "-pk")
+    )
+
+
+def case_owner_candidates() -> QuerySet:
+    """Who can own a case: active people who can see cases (through a role,
+    their own permissions, or as superuser), so the owner can open the case
+    they are given."""
+    User = get_user_model()
+    perm = Q(codename="view_case", content_type__app_label="aftersales")
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(groups__permissions__in=Permission.objects.filter(perm))
+            | Q(user_permissions__in=Permission.objects.filter(perm))
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def case_detail(*, pk: int) -> Case:
+    """One case with its order, customer and people; raises ``Case.DoesNotExist``."""
+    return Case.objects.select_related("order", "order__customer", "owner", "created_by").get(pk=pk)
+
+
+def case_lines(*, case: Case) -> QuerySet[OrderLine]:
+    return case.lines.select_related("product").order_by("pk")
+
+
+def case_entries(*, case: Case) -> QuerySet[CaseEntry]:
+    """The case's history, oldest first (a timeline reads downwards)."""
+    return case.entries.select_related("author").order_by("created_at", "pk")
+
+
+def case_returns(*, case: Case) -> QuerySet[Return]:
+    return case.returns.select_related(
+        "created_by", "received_by", "inspected_by"
+    ).prefetch_related(
+        Prefetch(
+            "lines",
+            queryset=ReturnLine.objects.select_related("order_line__product").order_by("pk"),
+        )
+    )
+
+
+def case_available_transitions(*, case: Case, user) -> list[str]:
+    """The steps the user may take on the case now: those its state machine
+    allows (``can_proceed``), for its owner or after-sales staff, and none
+    on an archived order."""
+    if case.order.status == OrderStatus.ARCHIVED:
+        return []
+    if case.owner_id != user.pk and not user.has_perm("aftersales.handle_case"):
+        return []
+    return [name for name in CASE_TRANSITIONS if can_proceed(getattr(case, name))]
+
+
+@dataclass
+class ReturnableLine:
+    """An order line as the return form shows it: how many went out, how
+    many live returns already take back, and what is left."""
+
+    line: OrderLine
+    shipped: int
+    returned: int
+
+    @property
+    def left(self) -> int:
+        return max(self.shipped - self.returned, 0)
+
+
+def returnable_lines(*, order: Order) -> list[ReturnableLine]:
+    """Each line of the order with what shipped and what already came back
+    (cancelled returns do not count), in line order."""
+    returned = returned_quantities(order=order)
+    shipped = order.status in SHIPPED_STATUSES
+    return [
+        ReturnableLine(
+            line=line,
+            shipped=line.quantity if shipped else 0,
+            returned=returned.get(line.pk, 0),
+        )
+        for line in order.lines.select_related("product").order_by("pk")
+    ]
+
+
+# --- the order page's after-sales card -----------------------------------------------
+
+
+@dataclass
+class OrderAfterSales:
+    follow_ups: list[FollowUp]
+    cases: list[Case]
+    returns: list[Return]
+    survey: Survey | None
+    can_open_case: bool
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.follow_ups or self.cases or self.returns or self.survey)
+
+
+def order_after_sales(*, order: Order, user) -> OrderAfterSales:
+    """What after-sales knows about one order, for its page: follow-ups,
+    cases, returns and the survey answer (four small queries), and whether
+    the user may open a case on it (not on a draft, not once archived)."""
+    return OrderAfterSales(
+        follow_ups=list(order.follow_ups.select_related("owner").order_by("due_on", "pk")),
+        cases=list(order.cases.select_related("owner").order_by("-created_at", "-pk")),
+        returns=list(order.returns.order_by("-created_at", "-pk")),
+        survey=Survey.objects.filter(order=order).first(),
+        can_open_case=can_open_case(order=order, user=user),
+    )
+
+
+def can_open_case(*, order: Order, user) -> bool:
+    """Whether to offer "Open a case": not on a draft (nothing to follow up
+    yet) nor on an archived order (read-only); ``case_open`` refuses both."""
+    return user.has_perm("aftersales.add_case") and order.status not in (
+        OrderStatus.DRAFT,
+        OrderStatus.ARCHIVED,
+    )
