@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from aftersales import selectors as aftersales_selectors
 from inventory import selectors as inventory_selectors
 from notifications import selectors as notification_selectors
 from orders_site.errors import DomainError
@@ -191,6 +192,7 @@ def _detail_context(request, order: Order, *, bound: dict | None = None) -> dict
         "contact_form": bound.get("contact") or forms.ContactForm(prefix="contact"),
         "can_contact": user.has_perm("orders.add_customercontact"),
         "can_edit": order.is_editable and user.has_perm("orders.change_order"),
+        "after_sales": aftersales_selectors.order_after_sales(order=order, user=user),
     }
 
 
