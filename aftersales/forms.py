@@ -222,8 +222,11 @@ class ConfirmForm(forms.Form):
 
 
 class CaseResolveForm(forms.Form):
+    # Not required here: ``case_transition`` requires it, after checking the
+    # case may be resolved at all (a stale page gets that answer first).
     resolution = forms.CharField(
         label=_("How was it resolved?"),
+        required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("The customer receives this by email."),

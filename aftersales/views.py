@@ -178,7 +178,9 @@ def case_create(request):
         number=number,
     )
     order_url = reverse("orders:detail", args=[order.number])
-    if request.method == "GET" and not selectors.can_open_case(order=order, user=request.user):
+    if not selectors.can_open_case(order=order, user=request.user):
+        # Not offered on the order page; a post anyway (a stale page) gets
+        # the same answer. ``case_open`` refuses these orders itself too.
         messages.error(
             request,
             _("No case can be opened on order %(number)s while it is %(status)s.")
@@ -237,13 +239,16 @@ def _case_context(request, case: Case, *, bound: dict | None = None) -> dict:
             item.inspect_form = bound.get(f"inspect-{item.pk}") or forms.ReturnInspectForm(
                 prefix=f"inspect-{item.pk}", return_request=item, lines=list(item.lines.all())
             )
-    return_form = None
+    # A refused return is shown again even where the page would not offer
+    # one (the order has not shipped yet), so its errors are seen.
+    return_form = bound.get("return")
     if (
-        writable
+        return_form is None
+        and writable
         and user.has_perm("aftersales.add_return")
         and order.status in services.SHIPPED_STATUSES
     ):
-        return_form = bound.get("return") or forms.ReturnForm(
+        return_form = forms.ReturnForm(
             prefix="return", lines=selectors.returnable_lines(order=order)
         )
     can_add_entry = writable and user.has_perm("aftersales.add_caseentry")
