@@ -19,6 +19,7 @@ from django_fsm import can_proceed
 
 from inventory import services as inventory_services
 from inventory.models import Product
+from orders_site.actors import is_system
 from shipping import documents as shipping_documents
 from shipping import services as shipping_services
 
@@ -153,7 +154,7 @@ def _validate_lines(lines: Iterable[LineInput], *, user) -> list[LineInput]:
     """Quantities > 0, products still sold, and a price other than the list
     price only from a role allowed to set one (``orders.set_line_price``)."""
     lines = list(lines)
-    may_set_price = user is None or user.has_perm("orders.set_line_price")
+    may_set_price = is_system(user) or user.has_perm("orders.set_line_price")
     errors: dict[str, list[str]] = {}
     if not lines:
         errors["lines"] = [_("Add at least one line.")]
