@@ -300,9 +300,22 @@ def order_refuse_archived(order: Order) -> None:
         )
 
 
-def _lock(order: Order) -> Order:
-    """Re-read the order with its row locked; refuse if it changed meanwhile."""
+def _lock_writable(order: Order) -> Order:
+    """Re-read the order with its row locked; refuse if it is archived.
+
+    Archiving takes the same lock, so a write that gets past this check
+    finishes before the order can be archived, and one that waited behind
+    the archive sees the new state and is refused.
+    """
     locked = Order.objects.select_for_update().get(pk=order.pk)
+    order_refuse_archived(locked)
+    return locked
+
+
+def _lock(order: Order) -> Order:
+    """Re-read the order with its row locked; refuse if it is archived or
+    changed meanwhile."""
+    locked = _lock_writable(order)
     if locked.status != order.status:
         raise OrderConflict(
             _(
@@ -373,6 +386,9 @@ def order_record_contact(*, order: Order, user, channel: str, summary: str) -> C
         )
     if channel not in CustomerContact.Channel.values:
         raise OrderInvalid(_("Choose a channel."), fields={"channel": [_("Not a valid choice.")]})
+    # A contact may be recorded whatever the order's state, so a copy whose
+    # status is stale is no conflict here; an archived order is.
+    order = _lock_writable(order)
     contact = CustomerContact.objects.create(
         order=order, channel=channel, summary=summary, contacted_by=user
     )
@@ -406,6 +422,10 @@ def _transition(
     that must happen first (reserve stock, record a shipment), flip the state,
     let ``after`` recompute what depends on the new state, save, and write the
     audit event, all in one transaction: a failure anywhere changes nothing.
+
+    An archived order is refused with ``OrderArchived`` before anything else
+    (documentation 5), whoever asks and whatever the transition. ``user`` is
+    ``orders_site.actors.SYSTEM`` for a scheduled job.
     """
     with transaction.atomic():
         locked = _lock(order)

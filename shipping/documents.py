@@ -138,7 +138,11 @@ def render_labels(order: Order) -> bytes:
 
 def documents_generate(*, order: Order) -> list[ShippingDocument]:
     """Render and store the packing slip and labels in the customer's
-    language; an earlier set (a re-pack) stays on file."""
+    language; an earlier set (a re-pack) stays on file. Never for an
+    archived order (documentation 5)."""
+    from orders.services import order_refuse_archived  # orders.services imports this module
+
+    order_refuse_archived(order)
     language = order.customer.preferred_language
     documents = []
     with translation.override(language):

@@ -1,5 +1,9 @@
 """Writes for shipping: planning the shipment when an order is packed, and
-recording what logistics hands to the carrier (process 4.1–4.3)."""
+recording what logistics hands to the carrier (process 4.1–4.3).
+
+The order services call these inside their transition, with the order's row
+locked; each still refuses an archived order itself (documentation 5), so no
+other caller can change the shipping of an order in the archive."""
 
 from __future__ import annotations
 
@@ -20,10 +24,17 @@ if TYPE_CHECKING:
     from orders.models import Order
 
 
+def _refuse_archived(order: Order) -> None:
+    from orders.services import order_refuse_archived  # orders.services imports this module
+
+    order_refuse_archived(order)
+
+
 def shipment_plan(*, order: Order) -> Shipment:
     """Propose carrier, service and transit days for the packed order from the
     carrier rules (address and total package weight); the labels print it.
     Replaces an earlier plan (a re-pack)."""
+    _refuse_archived(order)
     weight = sum((p.weight_kg for p in order.packages.all()), Decimal("0"))
     rule = carrier_rule_for(
         province=order.customer.province, city=order.customer.city, weight_kg=weight
@@ -51,6 +62,7 @@ def shipment_ship(
     """Record the hand-over: a known, active carrier, a tracking number that
     matches the carrier's pattern, and a reason when logistics chooses another
     carrier than the rules proposed. Raises ``OrderInvalid`` naming the field."""
+    _refuse_archived(order)
     errors: dict[str, list[str]] = {}
     if isinstance(carrier, str):
         carrier = Carrier.objects.filter(code=carrier.strip(), is_active=True).first()
@@ -104,6 +116,7 @@ DELIVERY_BEFORE_HANDOVER_TOLERANCE = datetime.timedelta(days=1)
 def shipment_confirm_delivery(*, order: Order, user, delivered_at, signed_by: str) -> None:
     """Process 4.3: who signed and when. A time more than a day before the
     recorded hand-over (a wrong year, say) is refused naming ``delivered_at``."""
+    _refuse_archived(order)
     open_shipments = order.shipments.filter(shipped_at__isnull=False, delivered_at__isnull=True)
     last_shipped = open_shipments.aggregate(last=Max("shipped_at"))["last"]
     if (

@@ -5,7 +5,7 @@ error and changes nothing."""
 import pytest
 
 from inventory.models import StockItem, StockMovement
-from orders.exceptions import InvalidTransition, TransitionForbidden
+from orders.exceptions import InvalidTransition, OrderArchived, TransitionForbidden
 from orders.models import Order, OrderEvent
 from tests import flow
 from tests.factories import UserFactory, make_order
@@ -26,7 +26,7 @@ WRONG_STATE = [
     (name, state)
     for name, (sources, _target, _roles) in flow.GRAPH.items()
     for state in flow.STATES
-    if state not in sources
+    if state not in sources and state != "archived"
 ]
 
 
@@ -118,6 +118,20 @@ def test_wrong_state_is_refused_and_nothing_changes(name, state, order, admin):
     assert exc.value.status == 409
     assert exc.value.extra["status_now"] == state
     assert name not in exc.value.extra["allowed_transitions"]
+    # and nothing changed
+    assert snapshot(order) == before
+
+
+@pytest.mark.parametrize("name", list(flow.GRAPH))
+def test_an_archived_order_refuses_every_transition_as_archived(name, order, admin):
+    # given an archived order (documentation 5: read-only)
+    order = flow.walk_to(order, "archived", admin)
+    before = snapshot(order)
+    # when even a superuser tries any transition, then it is refused as archived
+    with pytest.raises(OrderArchived) as exc:
+        flow.run(order, name, admin)
+    assert (exc.value.status, exc.value.code) == (409, "archived")
+    assert order.number in exc.value.message
     # and nothing changed
     assert snapshot(order) == before
 
