@@ -29,11 +29,20 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from orders_site.admin_mixins import ReadOnlyAdminMixin
 from orders_site.errors import DomainError
 
 from . import forms as order_forms
 from . import selectors, services
-from .models import Customer, CustomerContact, Order, OrderEvent, OrderLine
+from .models import (
+    ArchiveRecord,
+    ArchiveReview,
+    Customer,
+    CustomerContact,
+    Order,
+    OrderEvent,
+    OrderLine,
+)
 from .templatetags.orders_ui import cny
 
 admin.site.site_header = _("Sales order management")
@@ -284,7 +293,7 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["customer", "salesperson"]
     list_per_page = 50
-    actions = ["approve", "request_adjustment", "cancel"]
+    actions = ["approve", "request_adjustment", "cancel", "archive"]
     inlines = [OrderLineInline, OrderEventInline, CustomerContactInline]
     fieldsets = [
         (
@@ -332,6 +341,9 @@ class OrderAdmin(admin.ModelAdmin):
 
     def has_cancel_permission(self, request):
         return request.user.has_perm("orders.cancel_order")
+
+    def has_archive_permission(self, request):
+        return request.user.has_perm("orders.archive_order")
 
     def lookup_allowed(self, lookup, value, request=None):
         # The customer page links to that customer's orders.
@@ -392,6 +404,14 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.action(description=_("Cancel selected orders…"), permissions=["cancel"])
     def cancel(self, request, queryset):
         return self._action_with_form(request, queryset, "cancel")
+
+    @admin.action(
+        description=_("Archive selected orders (completed or cancelled)"), permissions=["archive"]
+    )
+    def archive(self, request, queryset):
+        # Documentation 5: each order is archived or told why not (still
+        # open, archived already) on its own.
+        run_transition(request, self._ordered(queryset), "archive")
 
     def _action_with_form(self, request, queryset, name: str):
         """First show the reason-and-note form for the selected orders (the
@@ -545,6 +565,37 @@ class OrderAdmin(admin.ModelAdmin):
             "queue_url": request.get_full_path(),
         }
         return TemplateResponse(request, "admin/orders/order/review_queue.html", context)
+
+
+# --- the archive (documentation 5) -----------------------------------------------------
+
+
+class ArchiveReviewInline(ReadOnlyInline):
+    model = ArchiveReview
+    fields = ["reviewed_at", "reviewer", "note"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("reviewer")
+
+
+@admin.register(ArchiveRecord)
+class ArchiveRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: ``order_archive`` writes the records and the review page
+    (``/archive/reviews/``) their reviews."""
+
+    list_display = [
+        "order",
+        "final_status",
+        "archived_at",
+        "archived_by",
+        "next_review_on",
+        "last_reviewed_at",
+    ]
+    list_filter = ["final_status", ("next_review_on", admin.DateFieldListFilter)]
+    search_fields = ["order__number", "order__customer__name", "order__customer__company"]
+    list_select_related = ["order", "archived_by"]
+    date_hierarchy = "archived_at"
+    inlines = [ArchiveReviewInline]
 
 
 # --- customers -----------------------------------------------------------------

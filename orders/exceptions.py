@@ -40,3 +40,14 @@ class OrderArchived(DomainError):
 
     code = "archived"
     status = 409
+
+
+class ArchiveForbidden(ForbiddenError):
+    """The user's role may not do this in the archive."""
+
+
+class ArchiveReviewNotDue(ConflictError):
+    """Documentation 5.2: the record was reviewed already; its next review is
+    not due yet (``next_review_on``)."""
+
+    code = "review_not_due"

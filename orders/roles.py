@@ -127,6 +127,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.add_customercontact",
         "orders.complete_order",
         *_CASES,
+        # The archive search (documentation 5.3): past orders and their
+        # after-sales history, for the cases of returning customers.
+        "orders.view_archiverecord",
     ],
     INTEGRATION: [
         "orders.view_order",

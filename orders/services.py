@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -34,6 +35,7 @@ from .exceptions import (
     TransitionForbidden,
 )
 from .models import (
+    ArchiveRecord,
     Customer,
     CustomerContact,
     Order,
@@ -889,8 +891,29 @@ def order_complete(*, order: Order, user, note: str = "") -> Order:
 
 
 def order_archive(*, order: Order, user, note: str = "") -> Order:
-    """Documentation 5: the order becomes read-only."""
-    return _transition(order=order, user=user, name="archive", note=note)
+    """Documentation 5: a completed or cancelled order goes into the archive
+    and is read-only from then on. Its ``ArchiveRecord`` (the state it ended
+    in, who archived it, when it is first reviewed, 5.2) is written in the
+    same transaction. A manager archives by hand; the nightly job
+    (``orders.archive.orders_archive_due``) as ``SYSTEM``."""
+    # _lock refuses a copy whose status is stale, so the caller's status is
+    # the one the order is archived from.
+    final_status = order.status
+
+    def record(locked: Order) -> dict:
+        archive_record = ArchiveRecord.objects.create(
+            order=locked,
+            final_status=final_status,
+            archived_by=user if user is not None and user.is_authenticated else None,
+            next_review_on=timezone.localdate()
+            + datetime.timedelta(days=settings.ARCHIVE_REVIEW_INTERVAL_DAYS),
+        )
+        return {
+            "final_status": final_status,
+            "next_review_on": archive_record.next_review_on.isoformat(),
+        }
+
+    return _transition(order=order, user=user, name="archive", note=note, after=record)
 
 
 TRANSITION_SERVICES = {

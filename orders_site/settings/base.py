@@ -173,6 +173,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.send_review_digest",
         "schedule": crontab(hour=env.int("REVIEW_DIGEST_HOUR", default=8), minute=0),
     },
+    "archive-due-orders": {
+        "task": "orders.tasks.archive_due_orders",
+        "schedule": crontab(hour=env.int("ARCHIVE_HOUR", default=2), minute=15),
+    },
 }
 
 # Notifications (the outbox in notifications/). SITE_URL makes the links in
@@ -257,6 +261,15 @@ AFTERSALES_CASE_DUE_DAYS = {
 }
 ORDERS_DEFAULT_TRANSIT_DAYS = env.int("ORDERS_DEFAULT_TRANSIT_DAYS", default=5)
 ORDERS_PAGE_SIZE = 25
+
+# The archive (documentation 5): a completed or cancelled order is archived by
+# the nightly job this many days after it was completed or cancelled (a
+# manager may archive it sooner), and each archived record is reviewed every
+# ARCHIVE_REVIEW_INTERVAL_DAYS (5.2). The job archives in batches of
+# ARCHIVE_BATCH_SIZE, each order in its own transaction.
+ARCHIVE_RETENTION_DAYS = env.int("ARCHIVE_RETENTION_DAYS", default=365)
+ARCHIVE_REVIEW_INTERVAL_DAYS = env.int("ARCHIVE_REVIEW_INTERVAL_DAYS", default=365)
+ARCHIVE_BATCH_SIZE = env.int("ARCHIVE_BATCH_SIZE", default=200)
 
 LOGGING = {
     "version": 1,
