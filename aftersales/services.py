@@ -23,6 +23,7 @@ from django_fsm import can_proceed
 from inventory import services as inventory_services
 from notifications import services as notify
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
+from orders_site.actors import SYSTEM, is_system
 
 from .exceptions import (
     AfterSalesConflict,
@@ -99,7 +100,13 @@ def follow_ups_schedule(
 
 
 def _may_handle(user) -> bool:
-    return user.has_perm("aftersales.handle_case")
+    return is_system(user) or user.has_perm("aftersales.handle_case")
+
+
+def _require(user, perm: str, message: str) -> None:
+    """The role check every screen and the API rely on, here once."""
+    if not (is_system(user) or user.has_perm(perm)):
+        raise AfterSalesForbidden(message)
 
 
 @transaction.atomic
@@ -304,6 +311,7 @@ def case_open(
 ) -> Case:
     """Record a problem on an order (complaint, return, exchange, repair,
     inquiry) for the department responsible, due by its type."""
+    _require(user, "aftersales.add_case", _("Your role may not open cases."))
     locked = _lock_order(order)
     lines = list(lines)
     errors = {}
@@ -515,6 +523,7 @@ def return_create(
     """Goods the customer sends back, never more than was shipped across all
     the order's returns. The order row is locked so two returns entered at
     once cannot together exceed it."""
+    _require(user, "aftersales.add_return", _("Your role may not record returns."))
     order = _lock_order(case.order)
     lines = list(lines)
     errors: dict[str, list[str]] = {}
@@ -590,7 +599,8 @@ def return_create(
     return return_request
 
 
-def _lock_return(return_request: Return, *, expect: str) -> Return:
+def _lock_return(return_request: Return, *, expect: str, user) -> Return:
+    _require(user, "aftersales.change_return", _("Your role may not handle returns."))
     locked = Return.objects.select_for_update().get(pk=return_request.pk)
     locked.order = _lock_order(locked.order)
     if locked.status != expect:
@@ -604,7 +614,7 @@ def _lock_return(return_request: Return, *, expect: str) -> Return:
 @transaction.atomic
 def return_receive(*, return_request: Return, user, note: str = "") -> Return:
     """The goods arrived at the warehouse."""
-    locked = _lock_return(return_request, expect=Return.Status.REQUESTED)
+    locked = _lock_return(return_request, expect=Return.Status.REQUESTED, user=user)
     locked.status = Return.Status.RECEIVED
     locked.received_at, locked.received_by = timezone.now(), user
     locked.save()
@@ -630,7 +640,7 @@ def return_inspect(
 ) -> Return:
     """Inspection decides each line: restock (on hand rises, a ledger row
     naming the order) or scrap. The refund, if any, is recorded."""
-    locked = _lock_return(return_request, expect=Return.Status.RECEIVED)
+    locked = _lock_return(return_request, expect=Return.Status.RECEIVED, user=user)
     lines = list(locked.lines.select_related("order_line__product"))
     errors = {}
     for i, line in enumerate(lines):
@@ -682,7 +692,7 @@ def return_inspect(
 @transaction.atomic
 def return_cancel(*, return_request: Return, user, note: str = "") -> Return:
     """The customer keeps the goods after all: the quantities are free again."""
-    locked = _lock_return(return_request, expect=Return.Status.REQUESTED)
+    locked = _lock_return(return_request, expect=Return.Status.REQUESTED, user=user)
     locked.status = Return.Status.CANCELLED
     locked.save(update_fields=["status"])
     _timeline(
@@ -740,7 +750,7 @@ def orders_complete_due(*, today: datetime.date | None = None) -> int:
         try:
             order_services.order_complete(
                 order=order,
-                user=None,
+                user=SYSTEM,
                 note=_("Follow-up window passed with no open case."),
             )
         except Exception:  # logged; the next run tries again
