@@ -527,3 +527,65 @@ TRANSITION_FORMS: dict[str, type[NoteForm]] = {
 def transition_form(name: str, data=None) -> NoteForm:
     """The input form of transition ``name``, prefixed so that several fit on one page."""
     return TRANSITION_FORMS.get(name, NoteForm)(data, prefix=name)
+
+
+# --- the archive (documentation 5) --------------------------------------------------
+
+
+class ArchiveSearchForm(forms.Form):
+    """The archive search's filters; the cleaned data is
+    ``archive.archive_search``'s ``filters`` argument as it stands."""
+
+    number = forms.CharField(
+        label=_label(Order, "number"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"placeholder": "SO-2025-000123"}),
+    )
+    customer = forms.CharField(
+        label=_label(Order, "customer"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("Name, company or phone")}),
+    )
+    product = forms.CharField(
+        label=_("Product"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("SKU or name")}),
+    )
+    date_from = forms.DateField(label=_("Ordered from"), required=False, widget=DATE_WIDGET)
+    date_to = forms.DateField(label=_("Ordered until"), required=False, widget=DATE_WIDGET)
+    final_status = forms.ChoiceField(
+        label=_("Final status"),
+        required=False,
+        choices=[
+            ("", _("Completed or cancelled")),
+            (OrderStatus.COMPLETED, OrderStatus.COMPLETED.label),
+            (OrderStatus.CANCELLED, OrderStatus.CANCELLED.label),
+        ],
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+    def filters(self) -> dict[str, Any]:
+        if not self.is_valid():
+            return {}
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+
+class ArchiveReviewForm(forms.Form):
+    """Documentation 5.2: what the reviewer checked and found."""
+
+    note = forms.CharField(
+        label=_("What did the review find?"),
+        max_length=4000,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": _("e.g. Records complete; customer address current.")}
+        ),
+    )

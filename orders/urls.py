@@ -11,4 +11,9 @@ urlpatterns = [
     path("orders/<str:number>/contact/", views.order_contact, name="contact"),
     path("orders/<str:number>/transition/<str:name>/", views.order_transition, name="transition"),
     path("products/search/", views.product_search, name="product_search"),
+    path("archive/", views.archive_search, name="archive"),
+    path("archive/reviews/", views.archive_reviews, name="archive_reviews"),
+    path("archive/reviews/<int:pk>/", views.archive_review, name="archive_review"),
+    path("archive/<str:number>/dossier.json", views.dossier_json, name="dossier_json"),
+    path("archive/<str:number>/dossier.pdf", views.dossier_pdf, name="dossier_pdf"),
 ]

@@ -9,9 +9,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -20,9 +21,9 @@ from inventory import selectors as inventory_selectors
 from notifications import selectors as notification_selectors
 from orders_site.errors import DomainError
 
-from . import forms, selectors, services
-from .exceptions import OrderConflict, OrderNotEditable
-from .models import Order
+from . import archive, dossier, forms, selectors, services
+from .exceptions import OrderArchived, OrderConflict, OrderNotEditable
+from .models import ArchiveRecord, Order, OrderStatus
 
 PRIMARY_TRANSITIONS = {
     "submit",
@@ -135,7 +136,7 @@ def order_edit(request, number: str):
                     lines=intake.lines.line_inputs(),
                     **intake.order_form.service_fields(),
                 )
-        except (OrderNotEditable, OrderConflict) as exc:
+        except (OrderNotEditable, OrderConflict, OrderArchived) as exc:
             messages.error(request, exc.message)
             return redirect(_detail_url(order))
         except DomainError as exc:
@@ -147,6 +148,10 @@ def order_edit(request, number: str):
 
 
 def _not_editable(order: Order) -> str:
+    if order.status == OrderStatus.ARCHIVED:
+        return _("Order %(number)s is archived and can no longer be changed.") % {
+            "number": order.number
+        }
     return _("Order %(number)s is %(status)s and can no longer be edited.") % {
         "number": order.number,
         "status": order.get_status_display(),
@@ -158,8 +163,11 @@ def _not_editable(order: Order) -> str:
 
 def _detail_context(request, order: Order, *, bound: dict | None = None) -> dict:
     """Everything the order page shows; ``bound`` holds a submitted form that
-    failed validation, to show again with its errors."""
+    failed validation, to show again with its errors. An archived order is
+    read-only (documentation 5): the page says so and offers no control that
+    would change it."""
     bound = bound or {}
+    archived = order.status == OrderStatus.ARCHIVED
     actions = []
     for name in selectors.order_available_transitions(order=order, user=request.user):
         form = bound.get(name) or forms.transition_form(name)
@@ -190,10 +198,15 @@ def _detail_context(request, order: Order, *, bound: dict | None = None) -> dict
         "packages": order.packages.all(),
         "actions": actions,
         "contact_form": bound.get("contact") or forms.ContactForm(prefix="contact"),
-        "can_contact": user.has_perm("orders.add_customercontact"),
+        "can_contact": not archived and user.has_perm("orders.add_customercontact"),
         "can_edit": order.is_editable and user.has_perm("orders.change_order"),
+        "archive_record": _archive_record(order) if archived else None,
         "after_sales": aftersales_selectors.order_after_sales(order=order, user=user),
     }
+
+
+def _archive_record(order: Order) -> ArchiveRecord | None:
+    return ArchiveRecord.objects.select_related("archived_by").filter(order=order).first()
 
 
 @login_required
@@ -263,3 +276,108 @@ def order_contact(request, number: str):
 def product_search(request):
     q = request.GET.get("q", "").strip()[:100]
     return JsonResponse({"results": inventory_selectors.product_search(query=q) if q else []})
+
+
+# --- the archive (documentation 5) ------------------------------------------------
+
+
+@login_required
+@permission_required("orders.view_archiverecord", raise_exception=True)
+@require_GET
+def archive_search(request):
+    """Documentation 5.3: find archived orders by number, customer, product,
+    order date and final status, newest order first."""
+    form = forms.ArchiveSearchForm(request.GET or None)
+    results = archive.archive_search(user=request.user, filters=form.filters())
+    page = Paginator(results, settings.ORDERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "orders/archive_search.html",
+        {"form": form, "page": page, "filtered": bool(form.is_bound and form.filters())},
+    )
+
+
+def _reviews_page(request, *, bound: dict | None = None, status: int = 200):
+    bound = bound or {}
+    due = archive.archive_reviews_due()
+    page = Paginator(due, settings.ORDERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = [
+        {
+            "record": record,
+            "overdue_days": (today - record.next_review_on).days,
+            "form": bound.get(record.pk) or forms.ArchiveReviewForm(prefix=f"record-{record.pk}"),
+        }
+        for record in page
+    ]
+    context = {"page": page, "rows": rows, "interval": settings.ARCHIVE_REVIEW_INTERVAL_DAYS}
+    return render(request, "orders/archive_reviews.html", context, status=status)
+
+
+@login_required
+@permission_required("orders.review_archive", raise_exception=True)
+@require_GET
+def archive_reviews(request):
+    """Documentation 5.2: archived records due for their review, the longest
+    overdue first, each with the form that records its review."""
+    return _reviews_page(request)
+
+
+@login_required
+@permission_required("orders.review_archive", raise_exception=True)
+@require_POST
+def archive_review(request, pk: int):
+    record = get_object_or_404(ArchiveRecord.objects.select_related("order"), pk=pk)
+    form = forms.ArchiveReviewForm(request.POST, prefix=f"record-{record.pk}")
+    if not form.is_valid():
+        return _reviews_page(request, bound={record.pk: form}, status=400)
+    try:
+        archive.archive_review_record(record=record, user=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request,
+            _("Review of %(number)s recorded; next review on %(date)s.")
+            % {"number": record.order.number, "date": record.next_review_on.isoformat()},
+        )
+    return redirect("orders:archive_reviews")
+
+
+def _dossier_bundle(request, number: str) -> dict:
+    """The dossier of an order this user may see (404 otherwise, as for the
+    order page); its documents link to the web download."""
+    try:
+        order = dossier.dossier_order(
+            orders=selectors.orders_visible_to(user=request.user), number=number
+        )
+    except Order.DoesNotExist as exc:
+        raise Http404(number) from exc
+    return dossier.dossier_build(
+        order=order,
+        document_url=lambda doc: request.build_absolute_uri(
+            reverse("shipping:document", args=[doc.pk])
+        ),
+    )
+
+
+@login_required
+@permission_required("orders.view_order", raise_exception=True)
+@require_GET
+def dossier_json(request, number: str):
+    """Documentation 5.1: everything recorded about the order, as JSON."""
+    bundle = _dossier_bundle(request, number)
+    response = JsonResponse(bundle, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="{number}-dossier.json"'
+    return response
+
+
+@login_required
+@permission_required("orders.view_order", raise_exception=True)
+@require_GET
+def dossier_pdf(request, number: str):
+    """The same dossier as a PDF, in the reader's language."""
+    bundle = _dossier_bundle(request, number)
+    response = HttpResponse(dossier.dossier_pdf(bundle=bundle), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{number}-dossier.pdf"'
+    return response

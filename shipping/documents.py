@@ -1,6 +1,10 @@
 """The shipping documents produced when an order is packed (process 3.3): a
 delivery note / packing slip and one label per package, in the customer's
-language, stored with the order so they can be printed again."""
+language, stored with the order so they can be printed again.
+
+The helpers at the top (``FONT``, ``text_style``, ``escape_markup``,
+``draw_barcode``) are how this project draws Chinese in a PDF; the manifest
+and the order dossier use them too."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from reportlab.graphics.barcode import code128
 from reportlab.lib.pagesizes import A4, A6
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -29,7 +34,19 @@ FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 
-def _barcode(c: canvas.Canvas, value: str, x: float, y: float, height: float = 12 * mm):
+def text_style(name: str, *, size: float = 9, **kwargs) -> ParagraphStyle:
+    """A paragraph style in ``FONT`` that wraps Chinese text anywhere
+    (``wordWrap="CJK"``: Chinese has no spaces to break at)."""
+    kwargs.setdefault("leading", round(size * 1.25, 1))
+    return ParagraphStyle(name, fontName=FONT, fontSize=size, wordWrap="CJK", **kwargs)
+
+
+def escape_markup(text: str) -> str:
+    """Paragraph text is a small markup language: escape what the user typed."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def draw_barcode(c: canvas.Canvas, value: str, x: float, y: float, height: float = 12 * mm):
     code128.Code128(value, barHeight=height, barWidth=0.35 * mm, humanReadable=True).drawOn(c, x, y)
 
 
@@ -53,7 +70,7 @@ def render_packing_slip(order: Order) -> bytes:
     c.setTitle(_("%(number)s Delivery note") % {"number": order.number})
     c.setFont(FONT, 18)
     c.drawString(20 * mm, height - 25 * mm, _("Delivery note / packing slip"))
-    _barcode(c, order.number, width - 95 * mm, height - 35 * mm)
+    draw_barcode(c, order.number, width - 95 * mm, height - 35 * mm)
     c.setFont(FONT, 11)
     y = height - 45 * mm
     c.drawString(20 * mm, y, _("Order number: %(number)s") % {"number": order.number})
@@ -118,7 +135,7 @@ def render_labels(order: Order) -> bytes:
             height - 12 * mm,
             _("Package %(i)s of %(n)s") % {"i": i, "n": len(packages)},
         )
-        _barcode(c, order.number, 8 * mm, height - 32 * mm, height=14 * mm)
+        draw_barcode(c, order.number, 8 * mm, height - 32 * mm, height=14 * mm)
         y = height - 42 * mm
         c.setFont(FONT, 11)
         for line in _address_lines(order):

@@ -16,11 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from .documents import FONT
+from .documents import FONT, escape_markup, text_style
 from .models import Carrier, Shipment
 from .selectors import manifest_shipments
 
@@ -135,22 +134,24 @@ def render_pdf(sheet: Manifest) -> bytes:
         bottomMargin=18 * mm,
         title=f"{title} {subtitle}",
     )
-    body = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=11, wordWrap="CJK")
-    head = ParagraphStyle("head", parent=body, textColor=colors.HexColor("#475467"))
-    big = ParagraphStyle("big", parent=body, fontSize=11, leading=15)
+    body = text_style("body", size=9, leading=11)
+    head = text_style("head", size=9, leading=11, textColor=colors.HexColor("#475467"))
+    big = text_style("big", size=11, leading=15)
 
     header = ["#", _("Order number"), _("Tracking number"), _("Customer"), _("City")]
     header += [_("Packages"), _("Weight (kg)")]
     data: list[list] = [[Paragraph(h, head) for h in header]]
     for i, r in enumerate(sheet.rows, start=1):
-        customer = _escape(r.customer) + (f"<br/>{_escape(r.company)}" if r.company else "")
+        customer = escape_markup(r.customer)
+        if r.company:
+            customer += f"<br/>{escape_markup(r.company)}"
         data.append(
             [
                 str(i),
                 r.order_number,
                 r.tracking_number,
                 Paragraph(customer, body),
-                Paragraph(_escape(r.city), body),
+                Paragraph(escape_markup(r.city), body),
                 str(r.packages),
                 f"{r.weight_kg:.2f}",
             ]
@@ -237,8 +238,3 @@ def render_pdf(sheet: Manifest) -> bytes:
 
     doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
     return buffer.getvalue()
-
-
-def _escape(text: str) -> str:
-    """Paragraph text is a small markup language: escape what the user typed."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
