@@ -10,7 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db.models import Prefetch, prefetch_related_objects
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
@@ -21,6 +23,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from integrations.api_docs import (
@@ -41,6 +44,7 @@ from shipping.api import ShippingDocumentSerializer
 from shipping.models import Shipment
 
 from . import selectors, services
+from .dossier import dossier_build, dossier_order
 from .exceptions import OrderInvalid
 from .models import Customer, CustomerContact, Order, OrderEvent, OrderLine, OrderStatus
 
@@ -184,6 +188,62 @@ class OrderEventSerializer(serializers.ModelSerializer):
 
     def get_transition(self, event: OrderEvent) -> str:
         return event.transition.replace("_", "-")
+
+
+class DossierSerializer(serializers.Serializer):
+    """The order's dossier (documentation 5.1): everything recorded about it.
+    Times are ISO 8601 in the local zone, money strings with two decimals,
+    statuses and choices their codes."""
+
+    order = serializers.DictField(
+        help_text=_(
+            "number, status, channel, created_at, updated_at, requested_delivery_date, "
+            "payment_method, total, currency, line_count, notes, external_ref, salesperson, "
+            "warehouse."
+        )
+    )
+    customer = serializers.DictField(
+        help_text=_("Every field of the customer, the address included, as it is now.")
+    )
+    lines = serializers.ListField(child=serializers.DictField())
+    review_findings = serializers.DictField(
+        help_text=_("computed_at, and findings: each code, its parameters and a message.")
+    )
+    timeline = serializers.ListField(
+        child=serializers.DictField(),
+        help_text=_("Every event: at, kind, transition, from/to status, actor, note, data."),
+    )
+    contacts = serializers.ListField(child=serializers.DictField())
+    shipments = serializers.ListField(
+        child=serializers.DictField(),
+        help_text=_(
+            "Carrier, tracking number and link, shipped and delivered (signed_by), with the "
+            "packages."
+        ),
+    )
+    documents = serializers.ListField(
+        child=serializers.DictField(),
+        help_text=_("kind, language, filename, created_at, download_url."),
+    )
+    follow_ups = serializers.ListField(child=serializers.DictField())
+    cases = serializers.ListField(
+        child=serializers.DictField(), help_text=_("Each with its entries and linked lines.")
+    )
+    returns = serializers.ListField(
+        child=serializers.DictField(),
+        help_text=_("Each with its lines, their dispositions, and the refund."),
+    )
+    survey = serializers.DictField(
+        allow_null=True, help_text=_("rating, comment, answered_at; null if none was sent.")
+    )
+    archive = serializers.DictField(
+        allow_null=True,
+        help_text=_(
+            "final_status, archived_at, archived_by, next_review_on, last_reviewed_at and the "
+            "reviews; null until the order is archived."
+        ),
+    )
+    generated_at = serializers.DateTimeField()
 
 
 # --- input ------------------------------------------------------------------
@@ -459,7 +519,11 @@ class OrderViewSet(
     def get_permissions(self):
         # Transitions and contacts need only read access to the order here;
         # the service then checks the transition's own permission (one rule set).
-        if self.action in services.TRANSITION_SERVICES or self.action in ("contacts", "picks"):
+        if self.action in services.TRANSITION_SERVICES or self.action in (
+            "contacts",
+            "picks",
+            "dossier",
+        ):
             return [ViewPermission()]
         return super().get_permissions()
 
@@ -483,6 +547,11 @@ class OrderViewSet(
             **{self.lookup_field: self.kwargs[self.lookup_field]},
         )
         self.check_object_permissions(self.request, order)
+        if self.request.method not in SAFE_METHODS:
+            # Documentation 5: an archived order answers 409 archived to every
+            # write, before its input is validated (the service checks again
+            # with the row locked).
+            services.order_refuse_archived(order)
         return order
 
     def _detail(self, number: str) -> dict:
@@ -556,6 +625,31 @@ class OrderViewSet(
         documents = shipping_selectors.order_documents(order=order)
         context = self.get_serializer_context()
         return Response(ShippingDocumentSerializer(documents, many=True, context=context).data)
+
+    @extend_schema(
+        summary="The order's dossier (documentation 5.1)",
+        description=(
+            "Everything recorded about the order in one bundle: the order, its customer, "
+            "lines, review findings, timeline, customer contacts, shipments with packages, "
+            "documents (with download URLs), follow-ups, after-sales cases and returns, the "
+            "satisfaction survey and the archive record with its reviews. Any order the caller "
+            "may view, archived or not; the web UI offers the same bundle as a PDF."
+        ),
+        responses={200: DossierSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def dossier(self, request, number=None):
+        try:
+            order = dossier_order(orders=self._visible_orders(), number=number)
+        except Order.DoesNotExist as exc:
+            raise Http404(number) from exc
+        bundle = dossier_build(
+            order=order,
+            document_url=lambda doc: request.build_absolute_uri(
+                reverse("document-download", kwargs={"pk": doc.pk})
+            ),
+        )
+        return Response(bundle)
 
     @extend_schema(
         summary="Record a customer contact (process 2.2)",
