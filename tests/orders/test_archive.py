@@ -23,7 +23,13 @@ from pypdf import PdfReader
 from aftersales.models import Case, CaseEntry, FollowUp, Return, ReturnLine, Survey
 from inventory.models import StockItem, StockMovement
 from orders import archive, services, tasks
-from orders.exceptions import ArchiveReviewNotDue, InvalidTransition, OrderArchived, OrderInvalid
+from orders.exceptions import (
+    ArchiveReviewNotDue,
+    InvalidTransition,
+    OrderArchived,
+    OrderConflict,
+    OrderInvalid,
+)
 from orders.models import ArchiveRecord, ArchiveReview, CustomerContact, Order, OrderEvent
 from orders.selectors import role_allows
 from orders_site.actors import SYSTEM, SystemActorInRequest, WebRequestMiddleware, is_system
@@ -31,6 +37,7 @@ from shipping import documents as shipping_documents
 from shipping import services as shipping_services
 from shipping.models import Package, Shipment, ShippingDocument
 from tests import flow
+from tests.concurrency.test_order_concurrency import run_in_threads
 from tests.factories import CustomerFactory, ProductFactory, UserFactory, make_order, stock
 
 pytestmark = pytest.mark.django_db
@@ -1003,3 +1010,60 @@ def test_orders_archived_before_the_records_existed_get_theirs_from_the_timeline
         days=settings.ARCHIVE_REVIEW_INTERVAL_DAYS
     )
     assert record in archive.archive_reviews_due()
+
+
+# --- concurrency (PostgreSQL, real threads) ----------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_job_and_a_manager_archiving_at_once_archive_once(customer, sales, manager, pump):
+    # given an order cancelled long ago
+    order = cancelled(customer, sales, pump, manager)
+    settle_at(order, timezone.now() - datetime.timedelta(days=1000))
+    # when the nightly job and a manager archive it at the same instant
+    results = run_in_threads(
+        lambda who: (
+            archive.orders_archive_due().as_dict()
+            if who == "job"
+            else services.order_archive(order=Order.objects.get(pk=order.pk), user=manager)
+        ),
+        [("job",), ("manager",)],
+    )
+    # then it is archived once: one record, one archive event. Whoever came
+    # second was refused (the manager hears it is archived; the job counts a
+    # failure) or, for the job, found nothing due any more.
+    assert ArchiveRecord.objects.filter(order=order).count() == 1
+    assert order.events.filter(transition="archive").count() == 1
+    job, by_hand = results
+    manager_won = isinstance(by_hand, Order)
+    if manager_won:
+        assert job in ({"archived": 0, "failed": 0}, {"archived": 0, "failed": 1}), results
+    else:
+        assert job == {"archived": 1, "failed": 0}, results
+        assert isinstance(by_hand, OrderArchived | OrderConflict), results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_no_contact_lands_after_the_archive(customer, sales, manager, pump):
+    # given a cancelled order
+    order = cancelled(customer, sales, pump, manager)
+
+    # when a manager archives it while salespeople record contacts on it
+    def act(i):
+        copy = Order.objects.get(pk=order.pk)
+        if i == 0:
+            return services.order_archive(order=copy, user=manager)
+        return services.order_record_contact(
+            order=copy, user=sales, channel="phone", summary=f"call {i}"
+        )
+
+    results = run_in_threads(act, [(i,) for i in range(8)])
+    # then every contact either came before the archive or was refused
+    assert not isinstance(results[0], Exception), results[0]
+    refused = [r for r in results[1:] if isinstance(r, Exception)]
+    assert all(isinstance(r, OrderArchived) for r in refused), refused
+    archived_at = order.events.get(transition="archive").pk
+    assert not order.events.filter(kind="contact", pk__gt=archived_at).exists()
+    assert order.contacts.count() == 7 - len(refused)
