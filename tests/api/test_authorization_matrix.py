@@ -42,6 +42,7 @@ ENDPOINTS = {
     ("GET", "/api/v1/orders/{number}/"): expect(200, ALL),
     ("PATCH", "/api/v1/orders/{number}/"): expect(200, [S, M, INT]),
     ("GET", "/api/v1/orders/{number}/events/"): expect(200, ALL),
+    ("GET", "/api/v1/orders/{number}/dossier/"): expect(200, ALL),
     ("POST", "/api/v1/orders/{number}/contacts/"): expect(201, [S, M, A]),
     ("GET", "/api/v1/customers/"): expect(200, [S, M, L, A, INT]),
     ("POST", "/api/v1/customers/"): expect(201, [S, M, INT]),
