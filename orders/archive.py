@@ -39,8 +39,9 @@ FINAL_STATUSES = [S.COMPLETED, S.CANCELLED]
 
 
 def orders_due_for_archive(*, now: datetime.datetime | None = None) -> QuerySet[Order]:
-    """Completed or cancelled orders that reached that state at least
-    ``ARCHIVE_RETENTION_DAYS`` ago, oldest order first.
+    """Completed or cancelled orders that reached that state more than
+    ``ARCHIVE_RETENTION_DAYS`` ago (older than the retention period, to the
+    second), oldest order first.
 
     When they reached it is the time of the transition event that put them
     there (the latest one into their current state); an order with no such
@@ -68,7 +69,7 @@ def orders_due_for_archive(*, now: datetime.datetime | None = None) -> QuerySet[
     return (
         Order.objects.filter(status__in=FINAL_STATUSES)
         .annotate(settled_at=Coalesce(reached, "updated_at"))
-        .filter(settled_at__lte=cutoff)
+        .filter(settled_at__lt=cutoff)
         .exclude(Exists(Case.objects.filter(order=OuterRef("pk"), status__in=OPEN_CASE_STATUSES)))
         .exclude(
             Exists(

@@ -211,17 +211,18 @@ def test_the_job_archives_orders_settled_longer_ago_than_the_retention_to_the_da
     # when the job runs
     run = archive.orders_archive_due(now=now)
 
-    # then exactly the orders settled 365 days ago or more are archived, by the system
-    assert run.as_dict() == {"archived": 3, "failed": 0}
+    # then the orders settled more than 365 days ago are archived, by the
+    # system; one settled exactly 365 days ago is not older than that yet
+    assert run.as_dict() == {"archived": 2, "failed": 0}
     status = dict(Order.objects.values_list("number", "status"))
     assert status[one_day_over.number] == "archived"
-    assert status[exactly.number] == "archived"
     assert status[old_cancelled.number] == "archived"
+    assert status[exactly.number] == "completed"
     assert status[one_day_short.number] == "completed"
     assert status[open_order.number] == "draft"
     records = {r.order_id: r for r in ArchiveRecord.objects.all()}
     assert records[old_cancelled.pk].final_status == "cancelled"
-    assert records[exactly.pk].final_status == "completed"
+    assert records[one_day_over.pk].final_status == "completed"
     assert all(r.archived_by is None for r in records.values())
     event = one_day_over.events.get(transition="archive")
     assert event.actor is None
@@ -229,8 +230,12 @@ def test_the_job_archives_orders_settled_longer_ago_than_the_retention_to_the_da
 
     # and a second run the same night archives nothing more
     assert archive.orders_archive_due(now=now).as_dict() == {"archived": 0, "failed": 0}
-    # while the day after, the order one day short is due
+    # a second later the one settled exactly 365 days ago is due; the one a
+    # day short two days later
+    assert archive.orders_archive_due(now=now + datetime.timedelta(seconds=1)).archived == 1
+    assert Order.objects.get(pk=exactly.pk).status == "archived"
     assert archive.orders_archive_due(now=now + 2 * days).archived == 1
+    assert Order.objects.get(pk=one_day_short.pk).status == "archived"
 
 
 def test_the_job_goes_on_past_a_failure_and_works_in_batches(
