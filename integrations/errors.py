@@ -31,8 +31,10 @@ def flatten_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:
                 name = f"{prefix}[{key}]"
             else:
                 name = f"{prefix}.{key}" if prefix else str(key)
-            if key == "non_field_errors" and prefix == "":
-                name = "non_field_errors"
+            if key == "non_field_errors":
+                # A nested object's or list's own error belongs to the field
+                # that holds it: ``lines``, not ``lines.non_field_errors``.
+                name = prefix or "non_field_errors"
             out.update(flatten_fields(value, name))
     elif isinstance(detail, list):
         if all(not isinstance(v, (dict, list)) for v in detail):
