@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from orders.models import Order, OrderLine, OrderStatus
+from orders.selectors import is_integration_client, orders_visible_to
 
 from .models import OPEN_CASE_STATUSES, Case, CaseEntry, FollowUp, Return, ReturnLine, Survey
 from .services import CASE_TRANSITIONS, SHIPPED_STATUSES, returned_quantities
@@ -202,3 +203,43 @@ def can_open_case(*, order: Order, user) -> bool:
         OrderStatus.DRAFT,
         OrderStatus.ARCHIVED,
     )
+
+
+# --- the API's reads ------------------------------------------------------------------
+
+
+def _on_visible_orders(qs: QuerySet, *, user) -> QuerySet:
+    """Only records of orders the user may see (``orders_visible_to``: an
+    Integration client sees the orders it created, staff see all). Staff get
+    no subquery over every order for a filter that keeps them all."""
+    if is_integration_client(user):
+        qs = qs.filter(order__in=orders_visible_to(user=user))
+    return qs
+
+
+def follow_ups_visible_to(*, user) -> QuerySet[FollowUp]:
+    """Follow-ups for the API: a person's own, or everyone's for after-sales
+    staff (``aftersales.handle_case``), on orders the user may see."""
+    qs = FollowUp.objects.select_related("order", "order__customer", "owner", "done_by")
+    if not user.has_perm("aftersales.handle_case"):
+        qs = qs.filter(owner=user)
+    return _on_visible_orders(qs, user=user)
+
+
+def cases_visible_to(*, user) -> QuerySet[Case]:
+    """Cases on orders the user may see, with what a list row shows."""
+    qs = Case.objects.select_related("order", "order__customer", "owner", "created_by")
+    return _on_visible_orders(qs, user=user)
+
+
+def returns_visible_to(*, user) -> QuerySet[Return]:
+    """Returns on orders the user may see, each with its lines and products."""
+    qs = Return.objects.select_related(
+        "order", "created_by", "received_by", "inspected_by"
+    ).prefetch_related(
+        Prefetch(
+            "lines",
+            queryset=ReturnLine.objects.select_related("order_line__product").order_by("pk"),
+        )
+    )
+    return _on_visible_orders(qs, user=user)

@@ -31,3 +31,17 @@ class ViewPermission(ModelPermissions):
     """Only the model's view permission, whatever the method."""
 
     perms_map = {m: ["%(app_label)s.view_%(model_name)s"] for m in ModelPermissions.perms_map}
+
+
+class ActionPermissions(ModelPermissions):
+    """``ModelPermissions``, except that an action named in the view's
+    ``action_permissions`` needs exactly the permissions listed there: a POST
+    that changes a record (``/receive/``) or adds to another model
+    (``/entries/``) is not the model's ``add`` permission."""
+
+    def has_permission(self, request, view):
+        perms = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
+        if perms is None:
+            return super().has_permission(request, view)
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perms(perms))

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
+from aftersales.api import CaseViewSet, FollowUpViewSet, ReturnViewSet
 from inventory.api import ProductViewSet, StockAdjustmentViewSet, StockViewSet
 from notifications.api import WebhookSubscriptionViewSet
 from orders.api import CustomerViewSet, OrderViewSet
@@ -19,6 +20,9 @@ router.register("stock", StockViewSet, basename="stock")
 router.register("carriers", CarrierViewSet, basename="carrier")
 router.register("documents", DocumentViewSet, basename="document")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
+router.register("follow-ups", FollowUpViewSet, basename="follow-up")
+router.register("cases", CaseViewSet, basename="case")
+router.register("returns", ReturnViewSet, basename="return")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -236,6 +236,13 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "orders.models.OrderStatus",
         "OrderChannelEnum": "orders.models.Order.Channel",
         "ContactChannelEnum": "orders.models.CustomerContact.Channel",
+        # After-sales (process 5): its statuses and kinds by name, not by a hash.
+        "FollowUpStatusEnum": "aftersales.models.FollowUp.Status",
+        "CaseStatusEnum": "aftersales.models.CaseStatus",
+        "CaseKindEnum": "aftersales.models.Case.Kind",
+        "CaseEntryKindEnum": "aftersales.models.CaseEntry.Kind",
+        "CaseEntryInKindEnum": ["note", "contact"],
+        "ReturnStatusEnum": "aftersales.models.Return.Status",
     },
 }
 # Idempotency records are kept at least this long (issue: >= 24 hours).
