@@ -3,12 +3,16 @@ follow-ups, a complaint with a return, completion and the archive, with the
 stock ledger exact; and the refusals that must change nothing."""
 
 import datetime
+import io
 import re
 from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from aftersales import services
 from aftersales.exceptions import (
@@ -135,6 +139,8 @@ def test_delivered_to_archived_through_follow_ups_a_complaint_and_a_return(boss,
     resolved = OutboxMessage.objects.get(order=order, event="aftersales.case_resolved")
     assert resolved.recipient == "buyer@example.com" and "2 pumps refunded" in resolved.body
 
+    services.survey_answer(token=survey_token(order), rating=4, comment="Good pumps")
+
     # process 5: completed once the follow-up window has passed, no case open
     assert services.orders_complete_due(today=today + datetime.timedelta(days=29)) == 0
     assert services.orders_complete_due(today=today + datetime.timedelta(days=30)) == 1
@@ -158,6 +164,32 @@ def test_delivered_to_archived_through_follow_ups_a_complaint_and_a_return(boss,
         services.case_add_entry(case=case, user=boss, kind="note", text="late note")
     assert before == (Case.objects.count(), Return.objects.count(), OrderEvent.objects.count())
     assert on_hand(pump) == (17, 0)
+
+    # the dossier of this order holds every part of its record
+    client = Client()
+    client.force_login(boss)
+    dossier = client.get(reverse("orders:dossier_json", args=[order.number])).json()
+    assert dossier["order"]["number"] == order.number
+    assert dossier["customer"]["name"] == "华东机电有限公司"
+    assert [line["quantity"] for line in dossier["lines"]] == [5]
+    assert "review_findings" in dossier
+    kinds = {event["kind"] for event in dossier["timeline"]}
+    assert {"created", "transition", "follow_up", "case", "return"} <= kinds
+    assert len(dossier["contacts"]) == 0 or dossier["contacts"][0]["summary"]
+    assert dossier["shipments"][0]["tracking_number"]
+    assert {d["kind"] for d in dossier["documents"]} == {"packing_slip", "labels"}
+    assert [f["satisfaction"] for f in dossier["follow_ups"]] == [4, None]
+    [case_data] = dossier["cases"]
+    assert case_data["subject"] == "Two pumps leak at the seal" and case_data["entries"]
+    [return_data] = dossier["returns"]
+    assert return_data["refund_amount"] == "20.00"
+    assert return_data["lines"][0]["disposition"] == "restock"
+    assert (dossier["survey"]["rating"], dossier["survey"]["comment"]) == (4, "Good pumps")
+    assert dossier["archive"]["final_status"] == "completed"
+    pdf = client.get(reverse("orders:dossier_pdf", args=[order.number]))
+    assert pdf["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "华东机电有限公司" in text and order.number in text
 
 
 def test_returns_never_exceed_what_shipped_across_all_returns(boss, salesperson, pump):
