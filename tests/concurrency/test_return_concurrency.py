@@ -12,6 +12,7 @@ from aftersales import services
 from aftersales.models import Return, ReturnLine
 from integrations.services import api_token_issue
 from orders.demo import walk_to
+from shipping.defaults import carriers_ensure_defaults
 from tests.concurrency.test_api_concurrency import post
 from tests.concurrency.test_order_concurrency import run_in_threads
 from tests.factories import ProductFactory, UserFactory, make_order, stock
@@ -23,6 +24,8 @@ def test_ten_returns_of_one_unit_race_for_five_shipped(
     live_server, customer, aftersales, warehouse
 ):
     # given a delivered order whose one line shipped 5 units, and a case on it
+    # (an earlier transactional test may have flushed the migrated carriers)
+    carriers_ensure_defaults()
     boss = UserFactory(username="boss", is_superuser=True)
     pump = ProductFactory(sku="PUMP-7", list_price=Decimal("10.00"))
     stock(pump, 20)
