@@ -54,7 +54,7 @@ def case_list(*, user, filters: dict[str, Any] | None = None) -> QuerySet[Case]:
     date; ``q`` matches a case number (``CS-000012`` or ``12``), an order
     number, the customer's name, company or phone, or the subject."""
     filters = filters or {}
-    qs = Case.objects.select_related("order", "order__customer", "owner")
+    qs = cases_visible_to(user=user)
     status = filters.get("status") or CASE_STATUS_OPEN
     if status == CASE_STATUS_OPEN:
         qs = qs.filter(status__in=OPEN_CASE_STATUSES)
@@ -102,9 +102,10 @@ def case_owner_candidates() -> QuerySet:
     )
 
 
-def case_detail(*, pk: int) -> Case:
-    """One case with its order, customer and people; raises ``Case.DoesNotExist``."""
-    return Case.objects.select_related("order", "order__customer", "owner", "created_by").get(pk=pk)
+def case_detail(*, pk: int, user) -> Case:
+    """One case the user may see, with its order, customer and people;
+    raises ``Case.DoesNotExist``."""
+    return cases_visible_to(user=user).get(pk=pk)
 
 
 def case_lines(*, case: Case) -> QuerySet[OrderLine]:

@@ -103,6 +103,18 @@ def _may_handle(user) -> bool:
     return is_system(user) or user.has_perm("aftersales.handle_case")
 
 
+def _default_owner(user, order: Order):
+    """Unless named, a case is its opener's; one opened by a machine client
+    (an online store passing on a complaint) goes to the order's salesperson."""
+    return order.salesperson if is_system(user) or _is_client(user) else user
+
+
+def _is_client(user) -> bool:
+    from orders.selectors import is_integration_client
+
+    return is_integration_client(user)
+
+
 def _require(user, perm: str, message: str) -> None:
     """The role check every screen and the API rely on, here once."""
     if not (is_system(user) or user.has_perm(perm)):
@@ -334,7 +346,7 @@ def case_open(
         subject=subject.strip(),
         description=(description or "").strip(),
         department=department,
-        owner=owner or user,
+        owner=owner or _default_owner(user, locked),
         due_on=due_on or _case_due(kind),
         created_by=user,
     )

@@ -131,9 +131,9 @@ CASE_STEP_LABELS = {
 PRIMARY_STEPS = {"start", "resume", "resolve", "close"}
 
 
-def _case_or_404(pk: int) -> Case:
+def _case_or_404(request, pk: int) -> Case:
     try:
-        return selectors.case_detail(pk=pk)
+        return selectors.case_detail(pk=pk, user=request.user)
     except Case.DoesNotExist:
         raise Http404 from None
 
@@ -279,7 +279,7 @@ def _case_context(request, case: Case, *, bound: dict | None = None) -> dict:
 @permission_required("aftersales.view_case", raise_exception=True)
 @require_GET
 def case_detail(request, pk: int):
-    case = _case_or_404(pk)
+    case = _case_or_404(request, pk)
     return render(request, "aftersales/case_detail.html", _case_context(request, case))
 
 
@@ -317,7 +317,7 @@ def _submit(request, case: Case, *, key: str, form, call, done: str, anchor: str
 @require_POST
 def case_entry(request, pk: int):
     """An internal note or a customer contact on the case's history."""
-    case = _case_or_404(pk)
+    case = _case_or_404(request, pk)
     form = forms.CaseEntryForm(request.POST, prefix="entry")
     return _submit(
         request,
@@ -338,7 +338,7 @@ def case_step(request, pk: int, name: str):
     after-sales staff) and when is the service's and the model's to say."""
     if name not in CASE_STEP_LABELS:
         raise Http404(name)
-    case = _case_or_404(pk)
+    case = _case_or_404(request, pk)
     form = (
         forms.CaseResolveForm(request.POST, prefix="resolve")
         if name == "resolve"
@@ -361,7 +361,7 @@ def case_step(request, pk: int, name: str):
 @permission_required("aftersales.handle_case", raise_exception=True)
 @require_POST
 def case_assign(request, pk: int):
-    case = _case_or_404(pk)
+    case = _case_or_404(request, pk)
     form = forms.CaseAssignForm(request.POST, prefix="assign", case=case)
     return _submit(
         request,
@@ -381,7 +381,7 @@ def case_assign(request, pk: int):
 @require_POST
 def return_create(request, pk: int):
     """Goods the customer sends back, entered on the case."""
-    case = _case_or_404(pk)
+    case = _case_or_404(request, pk)
     form = forms.ReturnForm(
         request.POST, prefix="return", lines=selectors.returnable_lines(order=case.order)
     )
@@ -405,7 +405,7 @@ def _return_or_404(pk: int) -> Return:
 @require_POST
 def return_receive(request, pk: int):
     return_request = _return_or_404(pk)
-    case = _case_or_404(return_request.case_id)
+    case = _case_or_404(request, return_request.case_id)
     return _submit(
         request,
         case,
@@ -423,7 +423,7 @@ def return_receive(request, pk: int):
 def return_inspect(request, pk: int):
     """Restock or scrap each line; restocked goods go back on hand."""
     return_request = _return_or_404(pk)
-    case = _case_or_404(return_request.case_id)
+    case = _case_or_404(request, return_request.case_id)
     form = forms.ReturnInspectForm(
         request.POST,
         prefix=f"inspect-{return_request.pk}",
@@ -448,7 +448,7 @@ def return_inspect(request, pk: int):
 @require_POST
 def return_cancel(request, pk: int):
     return_request = _return_or_404(pk)
-    case = _case_or_404(return_request.case_id)
+    case = _case_or_404(request, return_request.case_id)
     return _submit(
         request,
         case,

@@ -57,7 +57,7 @@ class OrderLineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OrderLine
-        fields = ["sku", "name", "quantity", "unit_price", "line_total", "picked_quantity"]
+        fields = ["id", "sku", "name", "quantity", "unit_price", "line_total", "picked_quantity"]
 
 
 class FindingSerializer(serializers.Serializer):
@@ -654,7 +654,7 @@ class OrderViewSet(
     @extend_schema(
         summary="Record a customer contact (process 2.2)",
         request=ContactInSerializer,
-        responses={201: OrderEventSerializer, **ERRORS},
+        responses={201: OrderEventSerializer, 409: CONFLICT, **ERRORS},
     )
     @action(detail=True, methods=["post"])
     def contacts(self, request, number=None):

@@ -142,6 +142,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.change_customer",
         "inventory.view_product",
         "inventory.view_stockitem",
+        # The online store passes on its customers' complaints and returns.
+        "aftersales.view_case",
+        "aftersales.add_case",
+        "aftersales.view_caseentry",
+        "aftersales.add_caseentry",
+        "aftersales.view_return",
+        "aftersales.view_returnline",
         "notifications.view_webhooksubscription",
         "notifications.add_webhooksubscription",
         "notifications.change_webhooksubscription",

@@ -847,3 +847,33 @@ def test_the_after_sales_operations_are_in_the_schema(client):
         create = paths[path]["post"]
         assert {"201", "400", "401", "403", "409", "422"} <= set(create["responses"])
         assert any(p["name"] == "Idempotency-Key" for p in create["parameters"])
+
+
+def test_an_online_store_passes_on_a_complaint_to_the_order_s_salesperson(api_for, integration):
+    """The Integration role may open cases on its own orders; the case goes to
+    the order's salesperson, not to the machine client."""
+    boss = UserFactory(
+        username="store-boss", roles=["Sales", "Sales Manager", "Warehouse", "Logistics"]
+    )
+    product = ProductFactory(sku="STORE-1")
+    stock(product, 5)
+    order = make_order(
+        customer=CustomerFactory(), salesperson=boss, lines=[(product, 1)], created_by=integration
+    )
+    walk_to(order, "delivered", boss)
+    api = api_for(integration)
+    line_id = api.get(f"/api/v1/orders/{order.number}/").json()["lines"][0]["id"]
+    response = api.post(
+        "/api/v1/cases/",
+        {
+            "order": order.number,
+            "kind": "complaint",
+            "subject": "Arrived scratched",
+            "department": "quality",
+            "lines": [line_id],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    case = Case.objects.get()
+    assert case.owner == boss and list(case.lines.values_list("pk", flat=True)) == [line_id]
