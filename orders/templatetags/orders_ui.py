@@ -90,3 +90,31 @@ def contact_channel(code: str) -> str:
         return str(CustomerContact.Channel(code).label)
     except ValueError:
         return code
+
+
+def _label(choices, code) -> str:
+    try:
+        return str(choices(code).label)
+    except ValueError:
+        return code or ""
+
+
+@register.filter
+def case_status(code: str) -> str:
+    from aftersales.models import CaseStatus
+
+    return _label(CaseStatus, code)
+
+
+@register.filter
+def case_kind(code: str) -> str:
+    from aftersales.models import Case
+
+    return _label(Case.Kind, code)
+
+
+@register.filter
+def return_status(code: str) -> str:
+    from aftersales.models import Return
+
+    return _label(Return.Status, code)

@@ -140,6 +140,12 @@ def test_delivered_to_archived_through_follow_ups_a_complaint_and_a_return(boss,
     assert resolved.recipient == "buyer@example.com" and "2 pumps refunded" in resolved.body
 
     services.survey_answer(token=survey_token(order), rating=4, comment="Good pumps")
+    page = Client()
+    page.force_login(salesperson)
+    html = page.get(reverse("orders:detail", args=[order.number])).content.decode()
+    timeline = html.split('id="timeline"')[1].split("</section>")[0]
+    for text in [case.number, f"{return_request}: ", "restocked", "4/5", "Runs the cooling line"]:
+        assert text in timeline, text
 
     # process 5: completed once the follow-up window has passed, no case open
     assert services.orders_complete_due(today=today + datetime.timedelta(days=29)) == 0
