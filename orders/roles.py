@@ -53,9 +53,31 @@ _CASES = [
     "aftersales.view_survey",
 ]
 
+#: Every member of staff takes part in improvement (process 4.1, 6.1, 6.2).
+_IMPROVEMENT = [
+    "feedback.view_suggestion",
+    "feedback.add_suggestion",
+    "feedback.add_suggestioncomment",
+    "feedback.add_suggestionvote",
+    "feedback.add_stagefeedback",
+    "feedback.view_meeting",
+    "feedback.view_actionitem",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    SALES: _SALES,
+    SALES: [*_SALES, *_IMPROVEMENT],
     SALES_MANAGER: [
+        *_IMPROVEMENT,
+        "feedback.view_orderfact",
+        "feedback.view_stagetarget",
+        "feedback.change_stagetarget",
+        "feedback.view_stagefeedback",
+        "feedback.decide_suggestion",
+        "feedback.view_pointaward",
+        "feedback.add_meeting",
+        "feedback.change_meeting",
+        "feedback.add_actionitem",
+        "feedback.change_actionitem",
         *_SALES,
         "orders.review_order",
         "orders.complete_order",
@@ -89,6 +111,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "notifications.delete_webhooksubscription",
     ],
     WAREHOUSE: [
+        *_IMPROVEMENT,
         "orders.view_order",
         "shipping.view_shippingdocument",
         "orders.pick_order",
@@ -103,6 +126,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "aftersales.view_case",
     ],
     LOGISTICS: [
+        *_IMPROVEMENT,
         "orders.view_order",
         "orders.view_customer",
         "orders.ship_order",
@@ -121,6 +145,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "shipping.view_shippingdocument",
     ],
     AFTER_SALES: [
+        *_IMPROVEMENT,
         "orders.view_order",
         "orders.view_customer",
         "orders.view_customercontact",
