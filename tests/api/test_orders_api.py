@@ -47,6 +47,7 @@ def test_create_returns_201_with_number_lines_and_totals(api_for, integration, c
     assert data["number"].startswith("SO-")
     assert data["lines"] == [
         {
+            "id": Order.objects.get(number=data["number"]).lines.get().pk,
             "sku": "WIDGET-1",
             "name": product.name,
             "quantity": 3,
