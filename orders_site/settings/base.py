@@ -278,6 +278,12 @@ ARCHIVE_RETENTION_DAYS = env.int("ARCHIVE_RETENTION_DAYS", default=365)
 ARCHIVE_REVIEW_INTERVAL_DAYS = env.int("ARCHIVE_REVIEW_INTERVAL_DAYS", default=365)
 ARCHIVE_BATCH_SIZE = env.int("ARCHIVE_BATCH_SIZE", default=200)
 
+# Improvement suggestions (process 6.2): reward points for the author when a
+# manager accepts a suggestion, and again when it is implemented. Each award
+# stores its points, so changing these leaves past quarters as they were.
+FEEDBACK_POINTS_ACCEPTED = env.int("FEEDBACK_POINTS_ACCEPTED", default=10)
+FEEDBACK_POINTS_IMPLEMENTED = env.int("FEEDBACK_POINTS_IMPLEMENTED", default=20)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
