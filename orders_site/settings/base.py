@@ -177,6 +177,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.archive_due_orders",
         "schedule": crontab(hour=env.int("ARCHIVE_HOUR", default=2), minute=15),
     },
+    # The analytics read model: orders with events since the last refresh.
+    "refresh-order-facts": {
+        "task": "feedback.tasks.refresh_facts",
+        "schedule": env.float("ANALYTICS_REFRESH_SECONDS", default=300.0),
+    },
 }
 
 # Notifications (the outbox in notifications/). SITE_URL makes the links in
