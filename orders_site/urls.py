@@ -13,6 +13,7 @@ urlpatterns = [
     path("logistics/", include("shipping.urls")),
     path("warehouse/", include("inventory.urls")),
     path("after-sales/", include("aftersales.urls")),
+    path("improvement/", include("feedback.urls")),
     path("", include("orders.urls")),
 ]
 

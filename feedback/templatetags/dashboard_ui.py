@@ -3,8 +3,6 @@ days, rates as percentages, and "—" where there is nothing to measure."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import template
 from django.utils.translation import gettext as _
 
@@ -52,12 +50,3 @@ def decimal1(value) -> str:
 @register.filter
 def dash(value) -> str:
     return DASH if value is None or value == "" else str(value)
-
-
-@register.filter
-def hours_input(value) -> str:
-    """A target for its input field: ``24.0`` → ``24``, ``1.5`` stays."""
-    if value is None:
-        return ""
-    number = Decimal(str(value)).quantize(Decimal("0.1"))
-    return f"{number:f}".removesuffix(".0")
