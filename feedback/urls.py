@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dashboard
+from . import dashboard, views
 
 app_name = "feedback"
 
@@ -8,4 +8,21 @@ urlpatterns = [
     # The managers' dashboard (issue 7 item 2): figures, stuck orders, targets.
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/targets/", dashboard.targets_save, name="targets"),
+    # Improvement suggestions, the leaderboard, meetings, actions and stage
+    # feedback (process 4.1, 6.1, 6.2).
+    path("suggestions/", views.suggestion_list, name="suggestions"),
+    path("suggestions/new/", views.suggestion_create, name="suggestion_create"),
+    path("suggestions/<int:pk>/", views.suggestion_detail, name="suggestion_detail"),
+    path("suggestions/<int:pk>/vote/", views.suggestion_vote, name="suggestion_vote"),
+    path("suggestions/<int:pk>/comments/", views.suggestion_comment, name="suggestion_comment"),
+    path("suggestions/<int:pk>/decide/", views.suggestion_decide, name="suggestion_decide"),
+    path("leaderboard/", views.leaderboard, name="leaderboard"),
+    path("meetings/", views.meeting_list, name="meetings"),
+    path("meetings/new/", views.meeting_create, name="meeting_create"),
+    path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
+    path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
+    path("meetings/<int:pk>/actions/", views.action_add, name="action_add"),
+    path("actions/", views.my_actions, name="my_actions"),
+    path("actions/<int:pk>/status/", views.action_status, name="action_status"),
+    path("feedback/", views.stage_feedback, name="stage_feedback"),
 ]

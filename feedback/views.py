@@ -1,0 +1,481 @@
+"""The improvement pages under ``/improvement/`` (process 4.1, 6.1, 6.2):
+suggestions with votes, comments and a manager's decisions, the quarterly
+leaderboard, improvement meetings with their action items, "My actions", and
+feedback on a stage of the process.
+
+Thin views: forms validate, every write is a call to ``feedback.services``,
+reads come from ``feedback.selectors``. Input the service refuses comes back
+as the page with the errors next to their field and status 400; any other
+refusal (a role, one's own suggestion, a move already made) is a message and
+a redirect, so a reload never posts twice; nothing is ever a 500."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from aftersales.forms import add_domain_error
+from orders.forms import person_name
+from orders_site.errors import DomainError
+
+from . import forms, selectors, services
+from .models import ActionItem, Meeting, Suggestion
+
+#: The buttons of a manager's moves, and what the page says once made.
+MOVE_LABELS = {
+    "review": gettext_lazy("Take under review"),
+    "accept": gettext_lazy("Accept"),
+    "implement": gettext_lazy("Mark implemented"),
+    "reject": gettext_lazy("Reject"),
+}
+MOVE_STYLES = {"review": "primary", "accept": "primary", "implement": "primary", "reject": "danger"}
+
+
+def _safe_next(request) -> str:
+    """``next`` from the form, only if it stays on this site."""
+    target = request.POST.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else ""
+
+
+def _page(request, items, size: int | None = None):
+    return Paginator(items, size or settings.ORDERS_PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+# --- suggestions (process 6.2) -----------------------------------------------------
+
+
+@login_required
+@permission_required("feedback.view_suggestion", raise_exception=True)
+@require_GET
+def suggestion_list(request):
+    """Every suggestion, newest or most voted first, filtered by status and stage."""
+    form = forms.SuggestionFilterForm(request.GET or None)
+    filters = form.filters()
+    page = _page(request, selectors.suggestion_list(user=request.user, filters=filters))
+    return render(
+        request,
+        "feedback/suggestion_list.html",
+        {
+            "improvement_tab": "suggestions",
+            "form": form,
+            "page": page,
+            "filtered": bool({k for k in filters if k != "sort"}),
+            "sort": filters.get("sort", "newest"),
+        },
+    )
+
+
+@login_required
+@permission_required("feedback.add_suggestion", raise_exception=True)
+def suggestion_create(request):
+    form = forms.SuggestionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            suggestion = services.suggestion_propose(user=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            if exc.status != 400:
+                messages.error(request, exc.message)
+                return redirect("feedback:suggestions")
+            add_domain_error(form, exc)
+        else:
+            messages.success(
+                request, _("Thank you: your suggestion was submitted. Colleagues can vote on it.")
+            )
+            return redirect(_suggestion_url(suggestion))
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "feedback/suggestion_form.html",
+        {"improvement_tab": "suggestions", "form": form},
+        status=status,
+    )
+
+
+def _suggestion_or_404(request, pk: int) -> Suggestion:
+    try:
+        return selectors.suggestion_detail(pk=pk, user=request.user)
+    except Suggestion.DoesNotExist:
+        raise Http404 from None
+
+
+def _suggestion_url(suggestion: Suggestion, anchor: str = "") -> str:
+    url = reverse("feedback:suggestion_detail", args=[suggestion.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _suggestion_context(request, suggestion: Suggestion, *, bound: dict | None = None) -> dict:
+    """Everything the suggestion page shows; ``bound`` holds a submitted form
+    the form or the service refused, to show again with its errors."""
+    bound = bound or {}
+    user = request.user
+    own = suggestion.author_id == user.pk
+    voting_open = suggestion.status in services.VOTING_OPEN
+    moves = selectors.suggestion_moves(suggestion=suggestion, user=user)
+    may_decide = user.has_perm("feedback.decide_suggestion")
+    decision_form = bound.get("decision") or forms.DecisionForm()
+    if "reject" not in moves:
+        decision_form.fields["note"].help_text = _("Optional. The author receives it by email.")
+    return {
+        "improvement_tab": "suggestions",
+        "suggestion": suggestion,
+        "own": own,
+        "voting_open": voting_open,
+        "can_vote": voting_open and not own and user.has_perm("feedback.add_suggestionvote"),
+        "vote_form": bound.get("vote"),
+        "voters": selectors.suggestion_voters(suggestion=suggestion),
+        "comments": selectors.suggestion_comments(suggestion=suggestion),
+        "comment_form": (bound.get("comment") or forms.CommentForm(prefix="comment"))
+        if user.has_perm("feedback.add_suggestioncomment")
+        else None,
+        "awards": list(suggestion.awards.all()),
+        "moves": [
+            {"name": name, "label": MOVE_LABELS[name], "style": MOVE_STYLES[name]} for name in moves
+        ],
+        "decision_form": decision_form,
+        # A manager looking at their own suggestion is told why no move is offered.
+        "own_undecidable": may_decide and own and suggestion.status in services.DECIDABLE,
+        "actions": suggestion.actions.select_related("owner", "meeting").order_by("due_on")
+        if user.has_perm("feedback.view_actionitem")
+        else None,
+        "today": timezone.localdate(),
+    }
+
+
+@login_required
+@permission_required("feedback.view_suggestion", raise_exception=True)
+@require_GET
+def suggestion_detail(request, pk: int):
+    suggestion = _suggestion_or_404(request, pk)
+    return render(
+        request, "feedback/suggestion_detail.html", _suggestion_context(request, suggestion)
+    )
+
+
+def _submit(request, suggestion: Suggestion, *, key: str, form, call, anchor: str = ""):
+    """The one path of every form on the suggestion page: an invalid form, or
+    input the service refuses (status 400), re-renders the page with the
+    errors and status 400; any other refusal is a message; success is a
+    message (what ``call`` returns) and a redirect."""
+    if form.is_valid():
+        try:
+            done = call()
+        except DomainError as exc:
+            if exc.status != 400:
+                messages.error(request, exc.message)
+                return redirect(_suggestion_url(suggestion, anchor))
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect(_suggestion_url(suggestion, anchor))
+    context = _suggestion_context(request, suggestion, bound={key: form})
+    return render(request, "feedback/suggestion_detail.html", context, status=400)
+
+
+@login_required
+@permission_required("feedback.add_suggestionvote", raise_exception=True)
+@require_POST
+def suggestion_vote(request, pk: int):
+    suggestion = _suggestion_or_404(request, pk)
+    form = forms.VoteForm(request.POST)
+
+    def call():
+        voted = services.suggestion_vote(
+            suggestion=suggestion, user=request.user, voted=form.cleaned_data["voted"]
+        )
+        return _("Your vote was counted.") if voted else _("Your vote was withdrawn.")
+
+    return _submit(request, suggestion, key="vote", form=form, call=call)
+
+
+@login_required
+@permission_required("feedback.add_suggestioncomment", raise_exception=True)
+@require_POST
+def suggestion_comment(request, pk: int):
+    suggestion = _suggestion_or_404(request, pk)
+    form = forms.CommentForm(request.POST, prefix="comment")
+
+    def call():
+        services.suggestion_comment_add(
+            suggestion=suggestion, user=request.user, text=form.cleaned_data["text"]
+        )
+        return _("Your comment was added.")
+
+    return _submit(request, suggestion, key="comment", form=form, call=call, anchor="comments")
+
+
+@login_required
+@permission_required("feedback.decide_suggestion", raise_exception=True)
+@require_POST
+def suggestion_decide(request, pk: int):
+    """A manager's move (the button pressed) with its note. Who may make it,
+    and when, is the service's and the state machine's to say."""
+    suggestion = _suggestion_or_404(request, pk)
+    form = forms.DecisionForm(request.POST)
+
+    def call():
+        decided = services.suggestion_decide(
+            suggestion=suggestion, user=request.user, **form.cleaned_data
+        )
+        award = decided.awards.order_by("-awarded_at", "-pk").first()
+        if form.cleaned_data["move"] in services.AWARDS and award is not None:
+            return _("Suggestion %(status)s: %(points)d points for %(author)s.") % {
+                "status": decided.get_status_display().lower(),
+                "points": award.points,
+                "author": person_name(decided.author),
+            }
+        return _("Suggestion %(status)s.") % {"status": decided.get_status_display().lower()}
+
+    return _submit(request, suggestion, key="decision", form=form, call=call)
+
+
+# --- the leaderboard --------------------------------------------------------------------
+
+
+@login_required
+@permission_required("feedback.view_suggestion", raise_exception=True)
+@require_GET
+def leaderboard(request):
+    """Process 6.2: reward points per person in a quarter (``?quarter=2026Q4``;
+    the current quarter by default or when the parameter is not a quarter)."""
+    current = selectors.Quarter.current()
+    quarter = selectors.Quarter.parse(request.GET.get("quarter")) or current
+    rows = selectors.leaderboard(quarter=quarter)
+    return render(
+        request,
+        "feedback/leaderboard.html",
+        {
+            "improvement_tab": "leaderboard",
+            "quarter": quarter,
+            "rows": rows,
+            "previous": quarter.previous,
+            "next": quarter.next if quarter < current else None,
+            "is_current": quarter == current,
+            "total_points": sum(row.points for row in rows),
+            "points_accepted": settings.FEEDBACK_POINTS_ACCEPTED,
+            "points_implemented": settings.FEEDBACK_POINTS_IMPLEMENTED,
+        },
+    )
+
+
+# --- meetings and action items (process 6.1) --------------------------------------------
+
+
+@login_required
+@permission_required("feedback.view_meeting", raise_exception=True)
+@require_GET
+def meeting_list(request):
+    page = _page(request, selectors.meeting_list())
+    context = {"improvement_tab": "meetings", "page": page}
+    return render(request, "feedback/meeting_list.html", context)
+
+
+def _meeting_form_page(request, *, meeting: Meeting | None):
+    initial = forms.MeetingForm.initial_for(meeting) if meeting else {}
+    if meeting is None:
+        initial = {"held_on": timezone.localdate()}
+    form = forms.MeetingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if meeting is None:
+                saved = services.meeting_create(user=request.user, **form.cleaned_data)
+            else:
+                saved = services.meeting_update(
+                    meeting=meeting, user=request.user, **form.cleaned_data
+                )
+        except DomainError as exc:
+            if exc.status != 400:
+                messages.error(request, exc.message)
+                return redirect("feedback:meetings")
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("The meeting was saved."))
+            return redirect("feedback:meeting_detail", pk=saved.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "feedback/meeting_form.html",
+        {"improvement_tab": "meetings", "form": form, "meeting": meeting},
+        status=status,
+    )
+
+
+@login_required
+@permission_required("feedback.add_meeting", raise_exception=True)
+def meeting_create(request):
+    return _meeting_form_page(request, meeting=None)
+
+
+def _meeting_or_404(pk: int) -> Meeting:
+    try:
+        return selectors.meeting_detail(pk=pk)
+    except Meeting.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+@permission_required("feedback.change_meeting", raise_exception=True)
+def meeting_edit(request, pk: int):
+    return _meeting_form_page(request, meeting=_meeting_or_404(pk))
+
+
+def _meeting_context(request, meeting: Meeting, *, action_form=None) -> dict:
+    user = request.user
+    today = timezone.localdate()
+    actions = list(meeting.actions.all())
+    for item in actions:
+        item.overdue = item.status != ActionItem.Status.DONE and item.due_on < today
+        item.changeable = selectors.may_change_action(item=item, user=user)
+    can_add = user.has_perm("feedback.add_actionitem")
+    return {
+        "improvement_tab": "meetings",
+        "meeting": meeting,
+        "actions": actions,
+        "action_form": (action_form or forms.ActionItemForm(prefix="action")) if can_add else None,
+        "statuses": ActionItem.Status.choices,
+    }
+
+
+@login_required
+@permission_required("feedback.view_meeting", raise_exception=True)
+@require_GET
+def meeting_detail(request, pk: int):
+    meeting = _meeting_or_404(pk)
+    return render(request, "feedback/meeting_detail.html", _meeting_context(request, meeting))
+
+
+@login_required
+@permission_required("feedback.add_actionitem", raise_exception=True)
+@require_POST
+def action_add(request, pk: int):
+    meeting = _meeting_or_404(pk)
+    form = forms.ActionItemForm(request.POST, prefix="action")
+    url = reverse("feedback:meeting_detail", args=[meeting.pk]) + "#actions"
+    if form.is_valid():
+        try:
+            item = services.action_item_add(meeting=meeting, user=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            if exc.status != 400:
+                messages.error(request, exc.message)
+                return redirect(url)
+            add_domain_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Action added for %(owner)s, due %(due)s.")
+                % {"owner": person_name(item.owner), "due": item.due_on.isoformat()},
+            )
+            return redirect(url)
+    context = _meeting_context(request, meeting, action_form=form)
+    return render(request, "feedback/meeting_detail.html", context, status=400)
+
+
+@login_required
+@permission_required("feedback.view_actionitem", raise_exception=True)
+@require_POST
+def action_status(request, pk: int):
+    """The owner (or a manager) moves an action on; back to the page it came
+    from (the meeting or "My actions")."""
+    try:
+        item = ActionItem.objects.select_related("meeting").get(pk=pk)
+    except ActionItem.DoesNotExist:
+        raise Http404 from None
+    back = _safe_next(request) or reverse("feedback:meeting_detail", args=[item.meeting_id])
+    form = forms.ActionStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a status."))
+        return redirect(back)
+    try:
+        services.action_item_set_status(
+            item=item, user=request.user, status=form.cleaned_data["status"]
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("“%(title)s” is now %(status)s.")
+            % {"title": item.title, "status": item.get_status_display().lower()},
+        )
+    return redirect(back)
+
+
+@login_required
+@permission_required("feedback.view_actionitem", raise_exception=True)
+@require_GET
+def my_actions(request):
+    """Process 6.1: the user's open actions, overdue ones first and flagged;
+    managers also see everyone's overdue actions."""
+    today = timezone.localdate()
+    mine = list(selectors.actions_open_for(user=request.user))
+    everyone = (
+        list(selectors.actions_overdue(today=today))
+        if request.user.has_perm("feedback.change_actionitem")
+        else None
+    )
+    for item in [*mine, *(everyone or [])]:
+        item.days_overdue = (today - item.due_on).days
+        item.overdue = item.days_overdue > 0
+    for item in mine:
+        item.changeable = True  # the owner's own
+    return render(
+        request,
+        "feedback/my_actions.html",
+        {
+            "improvement_tab": "actions",
+            "mine": mine,
+            "overdue_count": sum(1 for item in mine if item.overdue),
+            "everyone": everyone,
+            "statuses": ActionItem.Status.choices,
+        },
+    )
+
+
+# --- stage feedback (process 4.1) --------------------------------------------------------
+
+
+@login_required
+@permission_required("feedback.add_stagefeedback", raise_exception=True)
+def stage_feedback(request):
+    """Rate a stage of the process and say why, any time; below, the recent
+    feedback (everyone's for managers, one's own otherwise)."""
+    form = forms.StageFeedbackForm(request.POST or None, prefix="fb")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.stage_feedback_submit(user=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            if exc.status != 400:
+                messages.error(request, exc.message)
+                return redirect("feedback:stage_feedback")
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Thank you for your feedback."))
+            return redirect("feedback:stage_feedback")
+    filter_form = forms.StageFeedbackFilterForm(request.GET or None)
+    stage = filter_form.cleaned_data.get("stage", "") if filter_form.is_valid() else ""
+    recent = selectors.stage_feedback_recent(user=request.user, stage=stage)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "feedback/stage_feedback.html",
+        {
+            "improvement_tab": "feedback",
+            "form": form,
+            "filter_form": filter_form,
+            "page": _page(request, recent),
+            "everyone": request.user.has_perm("feedback.view_stagefeedback"),
+        },
+        status=status,
+    )
