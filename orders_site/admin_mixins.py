@@ -6,7 +6,7 @@ class ReadOnlyAdminMixin:
     shipments, packages, documents): the admin shows them and never changes
     them, so the books and the audit trail stay as the services left them."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):  # inlines pass the parent
         return False
 
     def has_change_permission(self, request, obj=None):

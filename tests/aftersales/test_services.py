@@ -379,3 +379,24 @@ def test_roles_without_the_permission_are_refused_by_the_services(boss, salesper
         services.return_receive(return_request=return_request, user=salesperson)
     services.return_receive(return_request=return_request, user=picker)  # the warehouse receives
     assert Return.objects.get().status == "received"
+
+
+def test_managers_look_cases_and_returns_up_in_the_admin(boss, salesperson, pump):
+    order = delivered_order(boss, salesperson, pump)
+    case = services.case_open(
+        order=order, user=boss, kind="complaint", subject="Noisy", department="quality"
+    )
+    return_request = services.return_create(
+        case=case, user=boss, reason="Noisy", lines=[ReturnLineInput(order.lines.get(), 1)]
+    )
+    manager = UserFactory(username="admin-manager", roles=["Sales Manager"], is_staff=True)
+    client = Client()
+    client.force_login(manager)
+    for url in [
+        reverse("admin:aftersales_case_change", args=[case.pk]),
+        reverse("admin:aftersales_return_change", args=[return_request.pk]),
+        reverse("admin:aftersales_followup_changelist"),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert b'name="_save"' not in response.content  # looked up, never edited here
