@@ -350,7 +350,8 @@ def table_lead_times_by_group(rows: list[dict], *, group_by: str) -> Table:
         columns.append(Column(_("%(stage)s: 90th percentile (hours)") % {"stage": label}, HOURS))
     return Table(
         slug=f"lead-times-by-{group_by}",
-        title=_("Lead times by %(group)s") % {"group": GROUP_LABELS.get(group_by, group_by)},
+        title=_("Lead times by %(group)s")
+        % {"group": str(GROUP_LABELS.get(group_by, group_by)).lower()},
         columns=columns,
         rows=[
             [r["label"]]
