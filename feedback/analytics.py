@@ -78,6 +78,8 @@ STAGE_SPANS: dict[str, tuple[str, str]] = {
 REFRESH_OVERLAP = datetime.timedelta(minutes=10)
 #: The figures refresh the facts first when the newest is older than this.
 STALE_AFTER = datetime.timedelta(minutes=1)
+#: Up to this many orders, a request may build all the facts the first time.
+INLINE_BUILD_LIMIT = 20_000
 #: PostgreSQL advisory lock key: one refresh at a time ("FACTS" in ASCII).
 _LOCK_KEY = 0x4641435453
 
@@ -311,9 +313,16 @@ def facts_refresh_if_stale(*, max_age: datetime.timedelta = STALE_AFTER) -> int:
     """Refresh incrementally when the newest fact is older than ``max_age``:
     what the figures below do before they read, so the dashboard is at most
     a minute behind the events even without the beat job (``make run``).
-    One index probe when fresh; :func:`facts_refresh_changed` otherwise."""
+    One index probe when fresh; :func:`facts_refresh_changed` otherwise.
+
+    With no facts at all, the first build (35 s at a million orders) is done
+    here only for a small database; a large one is left to the beat job or
+    ``manage.py analytics_refresh --all``, not to a web request."""
     watermark = _watermark()
     if watermark is not None and timezone.now() - watermark < max_age:
+        return 0
+    if watermark is None and Order.objects.count() > INLINE_BUILD_LIMIT:
+        logger.warning("No order facts yet: run manage.py analytics_refresh --all")
         return 0
     return facts_refresh_changed()
 
@@ -321,12 +330,30 @@ def facts_refresh_if_stale(*, max_age: datetime.timedelta = STALE_AFTER) -> int:
 # --- figures ----------------------------------------------------------------------------
 
 
-def _group_sql(group_by: str | None) -> tuple[str, list, str]:
+def _fixed_offset(date_from: datetime.date, date_to: datetime.date) -> datetime.timedelta | None:
+    """The site time zone's UTC offset if it is the same on every day of the
+    range (and the week around it), else None. Asia/Shanghai has had no
+    daylight saving since 1991, so for it this is always +08:00, and
+    PostgreSQL can bin weeks and compare local dates by arithmetic instead of
+    converting each row's time zone (2.5× faster at a million rows)."""
+    tz = timezone.get_default_timezone()
+    day = date_from - datetime.timedelta(days=7)
+    offsets = set()
+    while day <= date_to + datetime.timedelta(days=8):
+        offsets.add(tz.utcoffset(datetime.datetime.combine(day, datetime.time.min)))
+        day += datetime.timedelta(days=1)
+    return offsets.pop() if len(offsets) == 1 else None
+
+
+def _group_sql(group_by: str | None, *, offset: datetime.timedelta | None) -> tuple[str, list, str]:
     """(key expression, its params, extra FROM) for a grouping."""
     if group_by is None:
         return "NULL", [], ""
     if group_by == "week":
         # Monday 00:00 of the order's week, in the site's time zone.
+        if _is_pg() and offset is not None:
+            monday = datetime.datetime(2001, 1, 1, tzinfo=datetime.timezone(offset))
+            return "date_bin('7 days', f.created_at, %s)", [monday], ""
         sql, params = connection.ops.datetime_trunc_sql(
             "week", "f.created_at", (), settings.TIME_ZONE
         )
@@ -338,13 +365,36 @@ def _group_sql(group_by: str | None) -> tuple[str, list, str]:
     if group_by == "carrier":
         return "f.carrier", [], ""
     if group_by == "product":
-        # An order counts once per product, however many lines name it.
-        join = (
-            f"JOIN (SELECT DISTINCT order_id, product_id FROM {_table(OrderLine)}) l "
-            "ON l.order_id = f.order_id"
-        )
+        # An order counts once per product, however many lines name it. On
+        # PostgreSQL a lateral DISTINCT per order reads the (order, product)
+        # index of migration 0004 for just the orders in the range, instead of
+        # de-duplicating every line ever written (3× faster for a year at a
+        # million orders, 5× for a quarter).
+        lines = _table(OrderLine)
+        if _is_pg():
+            join = (
+                f"CROSS JOIN LATERAL (SELECT DISTINCT ol.product_id FROM {lines} ol "
+                "WHERE ol.order_id = f.order_id) l"
+            )
+        else:
+            join = (
+                f"JOIN (SELECT DISTINCT order_id, product_id FROM {lines}) l "
+                "ON l.order_id = f.order_id"
+            )
         return "l.product_id", [], join
     raise ValueError(f"group_by must be one of {GROUPS} or None, not {group_by!r}")
+
+
+def _on_time_sql(offset: datetime.timedelta | None) -> tuple[str, list]:
+    """Delivered on or before the requested date, both as local dates."""
+    if _is_pg() and offset is not None:
+        # Before local midnight at the end of the requested day.
+        return (
+            "f.delivered_at < (f.requested_delivery_date + %s::interval) AT TIME ZONE 'UTC'",
+            [datetime.timedelta(days=1) - offset],
+        )
+    day, params = connection.ops.datetime_cast_date_sql("f.delivered_at", (), settings.TIME_ZONE)
+    return f"{day} <= f.requested_delivery_date", list(params)
 
 
 def _facts_sql(
@@ -356,7 +406,7 @@ def _facts_sql(
     group_by: str | None,
 ) -> tuple[str, list]:
     """SELECT <g>, <columns> over the facts recorded in the date range."""
-    key, key_params, join = _group_sql(group_by)
+    key, key_params, join = _group_sql(group_by, offset=_fixed_offset(date_from, date_to))
     start, end = _local_bounds(date_from, date_to)
     sql = f"""
         SELECT {key} AS g, {columns}
@@ -456,11 +506,13 @@ def _labels(group_by: str | None, keys: Iterable[Any]) -> dict[Any, str]:
 
 
 def _key(group_by: str | None, value: Any) -> Any:
-    """A group key as Python: weeks come back as timestamps (PostgreSQL) or
-    text (SQLite) and become the Monday's date."""
+    """A group key as Python: weeks come back as an instant (date_bin), a
+    local timestamp (date_trunc) or text (SQLite) and become the Monday's date."""
     if group_by == "week" and value is not None:
         if isinstance(value, str):
             value = datetime.date.fromisoformat(value[:10])
+        elif isinstance(value, datetime.datetime) and timezone.is_aware(value):
+            value = timezone.localtime(value).date()
         elif isinstance(value, datetime.datetime):
             value = value.date()
     return value
@@ -569,9 +621,7 @@ def rate_figures(
     """
     if refresh:
         facts_refresh_if_stale()
-    delivered_day, day_params = connection.ops.datetime_cast_date_sql(
-        "f.delivered_at", (), settings.TIME_ZONE
-    )
+    on_time, on_time_params = _on_time_sql(_fixed_offset(date_from, date_to))
     columns = f"""
         COUNT(*) AS orders,
         COUNT(*) FILTER (WHERE f.submitted_at IS NOT NULL) AS submitted,
@@ -581,16 +631,14 @@ def rate_figures(
         COUNT(*) FILTER (WHERE f.approved_at IS NOT NULL) AS approved,
         COUNT(*) FILTER (WHERE f.approved_at IS NOT NULL AND f.short_picks > 0) AS short,
         COUNT(*) FILTER (WHERE f.delivered_at IS NOT NULL) AS delivered,
-        COUNT(*) FILTER (
-            WHERE f.delivered_at IS NOT NULL AND {delivered_day} <= f.requested_delivery_date
-        ) AS on_time,
+        COUNT(*) FILTER (WHERE f.delivered_at IS NOT NULL AND {on_time}) AS on_time,
         COUNT(*) FILTER (WHERE f.cancelled_at IS NOT NULL) AS cancelled,
         COALESCE(SUM(f.cases), 0) AS cases,
         COALESCE(SUM(f.satisfaction), 0) AS rating_sum,
         COUNT(f.satisfaction) AS rated
     """
     base, params = _facts_sql(
-        columns, list(day_params), date_from=date_from, date_to=date_to, group_by=group_by
+        columns, on_time_params, date_from=date_from, date_to=date_to, group_by=group_by
     )
     with connection.cursor() as cursor:
         cursor.execute(f"{base} GROUP BY g", params)

@@ -537,6 +537,30 @@ def test_the_date_range_is_whole_local_days(history):
     ]
 
 
+def test_the_fixed_offset_shortcut_gives_the_same_figures(history, monkeypatch):
+    """PostgreSQL bins weeks and compares local dates by arithmetic when the
+    zone's offset is fixed over the range; the general path converts each
+    row's time zone. Same answers (on SQLite both are the general path)."""
+    shortcut = [
+        stage_figures(date_from=MARCH[0], date_to=MARCH[1], group_by="week"),
+        rate_figures(date_from=MARCH[0], date_to=MARCH[1], group_by="week"),
+    ]
+    monkeypatch.setattr(analytics, "_fixed_offset", lambda *args: None)
+    general = [
+        stage_figures(date_from=MARCH[0], date_to=MARCH[1], group_by="week"),
+        rate_figures(date_from=MARCH[0], date_to=MARCH[1], group_by="week"),
+    ]
+    assert general == shortcut
+
+
+def test_fixed_offset_only_without_daylight_saving(settings):
+    assert analytics._fixed_offset(*MARCH) == datetime.timedelta(hours=8)
+    settings.TIME_ZONE = "Europe/Berlin"
+    assert analytics._fixed_offset(*MARCH) is None  # summer time from 29 March
+    june = (datetime.date(2026, 6, 1), datetime.date(2026, 6, 30))
+    assert analytics._fixed_offset(*june) == datetime.timedelta(hours=2)
+
+
 def test_an_empty_range_gives_empty_figures(history):
     april = {"date_from": datetime.date(2026, 4, 1), "date_to": datetime.date(2026, 4, 30)}
 
@@ -654,6 +678,17 @@ def test_incremental_refresh_builds_everything_the_first_time(history):
 def test_fresh_facts_cost_one_query(history, django_assert_num_queries):
     with django_assert_num_queries(1):
         assert facts_refresh_if_stale() == 0
+
+
+def test_a_large_first_build_is_left_to_the_job(history, monkeypatch):
+    OrderFact.objects.all().delete()
+    monkeypatch.setattr(analytics, "INLINE_BUILD_LIMIT", 5)
+
+    assert facts_refresh_if_stale() == 0
+    assert not OrderFact.objects.exists()
+
+    monkeypatch.setattr(analytics, "INLINE_BUILD_LIMIT", 6)
+    assert facts_refresh_if_stale() == 6
 
 
 def test_stale_facts_are_refreshed_before_the_figures(history, monkeypatch):
