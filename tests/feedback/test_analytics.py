@@ -864,3 +864,14 @@ def test_the_beat_job_refreshes_changed_orders_every_five_minutes(history, setti
     refresh_facts.delay()
 
     assert OrderFact.objects.count() == 6
+
+
+def test_the_benchmark_refuses_sqlite():
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="PostgreSQL only"):
+        call_command("analytics_benchmark", "--database-url", "sqlite:///bench.sqlite3")
+    if connection.vendor == "sqlite":  # the site's own database
+        with pytest.raises(CommandError, match="PostgreSQL only"):
+            call_command("analytics_benchmark", "--orders", "10")
