@@ -608,7 +608,13 @@ def test_text_that_looks_like_a_formula_stays_text():
     ],
 )
 def test_durations_read_in_hours_below_two_days_else_days(hours, text):
-    assert duration(hours) == text
+    with translation.override("en"):
+        assert duration(hours) == text
+
+
+def test_durations_read_in_chinese_for_chinese_readers():
+    with translation.override("zh-hans"):
+        assert (duration(5.25), duration(76.8)) == ("5.2 小时", "3.2 天")
 
 
 def test_rates_read_as_percentages():
