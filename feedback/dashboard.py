@@ -306,7 +306,7 @@ def chart_data(*, lead_times: list[dict], rates: list[dict], grouped: bool) -> d
             "p90": _("90th percentile"),
             "hours": _("hours"),
             "days": _("days"),
-            "percent": _("% of orders"),
+            "percent": _("Share of orders (percent)"),
         },
     }
 
