@@ -10,8 +10,9 @@ Two halves:
   current status, by one ``INSERT … SELECT … ON CONFLICT DO UPDATE`` per
   refresh (:func:`facts_refresh`). A beat job (``feedback.tasks.refresh_facts``,
   every 5 minutes) refreshes the orders with events since the last refresh
-  (:func:`facts_refresh_changed`); the dashboard calls
-  :func:`facts_refresh_if_stale` before it reads.
+  (:func:`facts_refresh_changed`), and the figures call
+  :func:`facts_refresh_if_stale` before they read, so the dashboard is at
+  most a minute behind the events.
 
 * **The figures.** :func:`stage_figures`, :func:`rate_figures` and
   :func:`stuck_orders` are single SQL statements over the facts (aggregates,
@@ -19,10 +20,13 @@ Two halves:
   one per group, come back to Python, where they get their labels.
 
 The same SQL runs on SQLite (``make run``, ``make test``) and PostgreSQL,
-except for three vendor pieces: hours between two timestamps, the percentile
+except for four vendor pieces: hours between two timestamps; the percentile
 (``percentile_cont`` on PostgreSQL; ``ROW_NUMBER``/``COUNT`` windows with the
-same linear interpolation on SQLite) and the time-zone conversions, which
-come from Django's own backend operations.
+same linear interpolation on SQLite); the time-zone conversions (Django's own
+backend operations, or plain arithmetic on PostgreSQL when the zone's offset
+is fixed over the range); and the product breakdown's join (a ``LATERAL``
+per order on PostgreSQL). Timings and the reasons for each choice:
+docs/PERFORMANCE.md, "Stage analytics".
 """
 
 from __future__ import annotations
