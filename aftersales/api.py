@@ -870,12 +870,14 @@ class ReturnViewSet(
     )
     @action(detail=True, methods=["post"])
     def receive(self, request, pk=None):
+        return self._note_step(request, services.return_receive)
+
+    def _note_step(self, request, service):
+        """A step whose only input is an optional note (receive, cancel)."""
         return_request = self.get_object()
         payload = ReturnNoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.return_receive(
-            return_request=return_request, user=request.user, **payload.validated_data
-        )
+        service(return_request=return_request, user=request.user, **payload.validated_data)
         return Response(self._detail(return_request.pk))
 
     @extend_schema(
@@ -914,13 +916,7 @@ class ReturnViewSet(
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        return_request = self.get_object()
-        payload = ReturnNoteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.return_cancel(
-            return_request=return_request, user=request.user, **payload.validated_data
-        )
-        return Response(self._detail(return_request.pk))
+        return self._note_step(request, services.return_cancel)
 
 
 def _reindexed(exc: AfterSalesInvalid, return_request: Return, items: list[dict]):
