@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -52,9 +53,28 @@ def error_body(code: str, message: str, fields: dict | None = None, **extra) -> 
     return {"code": code, "message": str(message), "fields": fields or {}, **extra}
 
 
+#: DRF's codes renamed to the ones the README documents (one code everywhere).
+CODE_ALIASES = {"permission_denied": "forbidden", "parse_error": "invalid"}
+
+
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, RequestDataTooBig):
+        from orders_site.limits import too_large_message
+
+        return Response(
+            error_body("too_large", too_large_message()),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, RecursionError):
+        # The parser refuses deep JSON before decoding; this is the net for
+        # any other structure that recursed too far.
+        logger.warning("Input nested too deep", exc_info=exc)
+        return Response(
+            error_body("invalid", _("The input is nested too deep.")),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -77,6 +97,7 @@ def api_exception_handler(exc, context):
         code = exc.get_codes() if hasattr(exc, "get_codes") else exc.default_code
         if not isinstance(code, str):
             code = exc.default_code
+        code = CODE_ALIASES.get(code, code)
         response.data = error_body(code, detail if isinstance(detail, str) else str(detail))
     return response
 
@@ -92,4 +113,18 @@ def api_json_500(request):
     return JsonResponse(
         error_body("server_error", _("Something went wrong on our side; it was logged.")),
         status=500,
+    )
+
+
+def api_json_400(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):
+        from orders_site.limits import too_large_message
+
+        return JsonResponse(error_body("too_large", too_large_message()), status=413)
+    return JsonResponse(error_body("invalid", _("The request could not be read.")), status=400)
+
+
+def api_json_403(request, exception=None):
+    return JsonResponse(
+        error_body("forbidden", _("You may not do this with your role.")), status=403
     )

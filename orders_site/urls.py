@@ -17,5 +17,7 @@ urlpatterns = [
     path("", include("orders.urls")),
 ]
 
+handler400 = "orders_site.views.handler400"
+handler403 = "orders_site.views.handler403"
 handler404 = "orders_site.views.handler404"
 handler500 = "orders_site.views.handler500"

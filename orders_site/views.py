@@ -1,12 +1,28 @@
 """Error pages: JSON in the API's error shape under /api/, HTML elsewhere."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
 from django.shortcuts import redirect
 from django.views import defaults
 from django.views import i18n as i18n_views
 
-from integrations.errors import api_json_404, api_json_500
+from integrations.errors import api_json_400, api_json_403, api_json_404, api_json_500
+from orders_site.limits import too_large_response
 from notifications.services import preference_save
+
+
+def handler400(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):
+        return too_large_response(request)
+    if request.path.startswith("/api/"):
+        return api_json_400(request, exception)
+    return defaults.bad_request(request, exception)
+
+
+def handler403(request, exception=None):
+    if request.path.startswith("/api/"):
+        return api_json_403(request, exception)
+    return defaults.permission_denied(request, exception)
 
 
 def handler404(request, exception=None):

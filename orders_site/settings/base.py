@@ -44,6 +44,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 (in the user's language)
+    # before CSRF or any view reads it.
+    "orders_site.limits.RequestLimitsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -197,6 +200,11 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 # Managers get a daily list of orders waiting in review longer than this.
 REVIEW_DIGEST_AFTER_HOURS = env.float("REVIEW_DIGEST_AFTER_HOURS", default=24.0)
 
+# The largest request body accepted (413 `too_large` beyond), and how deep a
+# JSON body may nest (400 `invalid` beyond): issue 11 item 3.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_MAX_BODY_BYTES", default=2_621_440)
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=64)
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -205,7 +213,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser with a depth limit and UTF-8 only (orders_site/limits.py).
+    "DEFAULT_PARSER_CLASSES": ["orders_site.limits.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",

@@ -120,7 +120,7 @@ def test_the_dossier_follows_the_visibility_rules(api_for, integration, customer
     url = f"/api/v1/orders/{order.number}/dossier/"
     # then an integration client gets 404, someone without a role 403, nobody 401
     assert_error(api_for(integration).get(url), 404, "not_found")
-    assert_error(api_for(UserFactory(username="norole")).get(url), 403, "permission_denied")
+    assert_error(api_for(UserFactory(username="norole")).get(url), 403, "forbidden")
     assert APIClient().get(url).status_code == 401
     # while its own order's dossier is there
     own = make_order(customer=customer, salesperson=integration, lines=[(product, 1)])

@@ -233,7 +233,7 @@ def test_errors_have_one_shape(api_for, manager, client):
         "unsupported_media_type",
     )
     bad = api.post("/api/v1/orders/", "{not json", content_type="application/json")
-    assert_error(bad, 400, "parse_error")
+    assert_error(bad, 400, "invalid")
 
 
 def test_picks_by_barcode(api_for, warehouse_user, sales, customer, product, superuser):

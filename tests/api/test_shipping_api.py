@@ -49,7 +49,7 @@ def test_every_role_reads_the_carriers_with_tracking_templates(api_for, role):
 def test_carriers_need_credentials_and_a_role(api_for, db):
     assert_error(APIClient().get("/api/v1/carriers/"), 401, "not_authenticated")
     nobody = api_for(UserFactory(username="no-role"))
-    assert_error(nobody.get("/api/v1/carriers/"), 403, "permission_denied")
+    assert_error(nobody.get("/api/v1/carriers/"), 403, "forbidden")
 
 
 def test_the_carrier_list_costs_the_same_queries_for_many_carriers(
