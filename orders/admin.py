@@ -39,6 +39,7 @@ from .models import (
     ArchiveReview,
     Customer,
     CustomerContact,
+    CustomerEvent,
     Order,
     OrderEvent,
     OrderLine,
@@ -607,6 +608,34 @@ class CustomerAdminForm(forms.ModelForm):
         fields = services.CUSTOMER_FIELDS
 
 
+class CustomerEventInline(ReadOnlyInline):
+    """The customer's timeline: who changed which field, from what, to what."""
+
+    model = CustomerEvent
+    verbose_name = _("timeline entry")
+    verbose_name_plural = _("timeline")
+    fields = ["created_at", "kind", "actor_name", "what_changed"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("by"))
+    def actor_name(self, event):
+        return order_forms.person_name(event.actor) or _("system")
+
+    @admin.display(description=_("changes"))
+    def what_changed(self, event):
+        labels = {f.name: capfirst(f.verbose_name) for f in Customer._meta.fields}
+        return format_html_join(
+            "\n",
+            "<div>{}: {} → {}</div>",
+            (
+                (labels.get(c["field"], c["field"]), c["from"] or "—", c["to"] or "—")
+                for c in event.changes
+            ),
+        )
+
+
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     form = CustomerAdminForm
@@ -622,6 +651,14 @@ class CustomerAdmin(admin.ModelAdmin):
         ),
     ]
     readonly_fields = ["orders_link"]
+    inlines = [CustomerEventInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Credit limit and payment terms: shown to everyone, set by managers
+        # (the service refuses them from anyone else too).
+        allowed = services.customer_fields_for(request.user)
+        terms = [f for f in services.CUSTOMER_TERMS_FIELDS if f not in allowed]
+        return [*self.readonly_fields, *terms]
 
     @admin.display(description=_("orders"))
     def orders_link(self, customer):
@@ -632,12 +669,17 @@ class CustomerAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # Through the services, which normalise the phone number (so a
-        # search by phone finds it) and validate as the web UI does.
-        fields = {name: form.cleaned_data[name] for name in services.CUSTOMER_FIELDS}
+        # search by phone finds it), validate as the web UI does, check the
+        # terms permission and write the timeline.
+        fields = {
+            name: form.cleaned_data[name]
+            for name in services.CUSTOMER_FIELDS
+            if name in form.cleaned_data
+        }
         if change:
-            services.customer_update(customer=obj, **fields)
+            services.customer_update(customer=obj, user=request.user, **fields)
         else:
-            created = services.customer_create(**fields)
+            created = services.customer_create(user=request.user, **fields)
             obj.pk, obj.phone = created.pk, created.phone
             obj.created_at, obj.updated_at = created.created_at, created.updated_at
             obj._state.adding = False

@@ -46,7 +46,15 @@ from shipping.models import Shipment
 from . import selectors, services
 from .dossier import dossier_build, dossier_order
 from .exceptions import OrderInvalid
-from .models import Customer, CustomerContact, Order, OrderEvent, OrderLine, OrderStatus
+from .models import (
+    Customer,
+    CustomerContact,
+    CustomerEvent,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+)
 
 # --- output -----------------------------------------------------------------
 
@@ -269,7 +277,9 @@ class OrderInSerializer(serializers.Serializer):
     lines = LineInSerializer(many=True, allow_empty=False, max_length=500)
 
     def validate_customer(self, value: int) -> Customer:
-        customer = Customer.objects.filter(pk=value).first()
+        request = self.context.get("request")
+        visible = selectors.customers_visible_to(user=request.user) if request else Customer.objects
+        customer = visible.filter(pk=value).first()
         if customer is None:
             raise serializers.ValidationError(_("No customer with id %(id)s.") % {"id": value})
         return customer
@@ -717,6 +727,29 @@ class CustomerSerializer(serializers.ModelSerializer):
         model = Customer
         fields = ["id", *services.CUSTOMER_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {
+            "credit_limit": {
+                "help_text": _("Only a sales manager may set it (403 forbidden otherwise).")
+            },
+            "payment_terms": {
+                "help_text": _("Only a sales manager may set it (403 forbidden otherwise).")
+            },
+        }
+
+
+class CustomerEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+    changes = serializers.ListField(
+        child=serializers.DictField(),
+        help_text=_('What changed: [{"field", "from", "to"}].'),
+    )
+
+    class Meta:
+        model = CustomerEvent
+        fields = ["id", "kind", "actor", "changes", "created_at"]
+
+    def get_actor(self, event) -> str | None:
+        return event.actor.get_username() if event.actor else None
 
 
 class CustomerFilter(filters.FilterSet):
@@ -753,22 +786,38 @@ class CustomerViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    queryset = Customer.objects.order_by("name", "pk")
     serializer_class = CustomerSerializer
     permission_classes = [ModelPermissions]
     filterset_class = CustomerFilter
     ordering_fields = ["name", "created_at", "updated_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
+    def get_queryset(self):
+        # An Integration client sees the customers it entered and those its
+        # orders name (selectors.customers_visible_to); staff see all.
+        return selectors.customers_visible_to(user=self.request.user).order_by("name", "pk")
+
     def create(self, request):
         payload = CustomerSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        customer = services.customer_create(**payload.validated_data)
+        customer = services.customer_create(user=request.user, **payload.validated_data)
         return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         customer = self.get_object()
         payload = CustomerSerializer(customer, data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        customer = services.customer_update(customer=customer, **payload.validated_data)
+        customer = services.customer_update(
+            customer=customer, user=request.user, **payload.validated_data
+        )
         return Response(CustomerSerializer(customer).data)
+
+    @extend_schema(
+        summary="A customer's timeline: who changed what, from, to",
+        responses={200: CustomerEventSerializer(many=True), **ERRORS},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def events(self, request, pk=None):
+        customer = self.get_object()
+        events = customer.events.select_related("actor").order_by("created_at", "pk")
+        return Response(CustomerEventSerializer(events, many=True).data)

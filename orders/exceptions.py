@@ -12,6 +12,11 @@ class TransitionForbidden(ForbiddenError):
     """The user's role may not take this transition."""
 
 
+class CustomerForbidden(ForbiddenError):
+    """The user's role may not add or change this customer, or these fields
+    of it (credit limit and payment terms are a manager's)."""
+
+
 class OrderConflict(ConflictError):
     """The order changed since the caller loaded it."""
 

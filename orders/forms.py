@@ -191,6 +191,14 @@ class CustomerForm(forms.ModelForm):
             "postcode": forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "200001"}),
         }
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Credit limit and payment terms only for who may set them.
+        allowed = services.customer_fields_for(user)
+        for name in list(self.fields):
+            if name not in allowed:
+                del self.fields[name]
+
     def save(self, commit=True):  # pragma: no cover - a guard, never called
         raise NotImplementedError("Create customers with services.customer_create.")
 
@@ -334,7 +342,7 @@ class IntakeForms:
             data, initial=order_initial, can_add_customer=self.can_add_customer
         )
         if data is not None and self.new_customer:
-            self.customer_form = CustomerForm(data, prefix="customer")
+            self.customer_form = CustomerForm(data, prefix="customer", user=user)
         else:
             # Not validated (and so no errors shown) unless a new customer is
             # chosen; what was typed stays in the fields.
@@ -343,7 +351,7 @@ class IntakeForms:
                 for name in services.CUSTOMER_FIELDS
                 if data is not None and data.get(f"customer-{name}")
             }
-            self.customer_form = CustomerForm(prefix="customer", initial=typed)
+            self.customer_form = CustomerForm(prefix="customer", initial=typed, user=user)
         formset_class = line_formset_class(extra=0 if lines_initial else 1)
         self.lines = formset_class(
             data, initial=lines_initial, prefix="lines", can_set_price=can_set_price

@@ -61,6 +61,15 @@ class Customer(models.Model):
         choices=PaymentTerms.choices,
         default=PaymentTerms.PREPAID,
     )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+        help_text=_("Who entered the customer; an API client may change only its own."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -69,6 +78,11 @@ class Customer(models.Model):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         indexes = [models.Index(fields=["phone"])]
+        permissions = [
+            # Money rules: a manager's decision (issue 11), enforced in
+            # services.customer_create / customer_update.
+            ("set_customer_terms", _("Can set a customer's credit limit and payment terms")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.company})" if self.company else self.name
@@ -78,6 +92,38 @@ class Customer(models.Model):
         # A municipality (上海市, 北京市 ...) is its own city: name it once.
         city = "" if self.city == self.province else self.city
         return f"{self.province}{city}{self.district}{self.street}"
+
+
+class CustomerEvent(models.Model):
+    """One immutable row per change to a customer: who changed which fields,
+    from what, to what (``changes`` is ``[{"field", "from", "to"}]``)."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        CHANGED = "changed", _("Changed")
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="events", verbose_name=_("customer")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    changes = models.JSONField(_("changes"), default=list, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("customer event")
+        verbose_name_plural = _("customer events")
+        indexes = [models.Index(fields=["customer", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class OrderNumberSequence(models.Model):

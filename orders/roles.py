@@ -79,6 +79,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "feedback.add_actionitem",
         "feedback.change_actionitem",
         *_SALES,
+        # Credit limit and payment terms (issue 11): only managers.
+        "orders.set_customer_terms",
+        "orders.view_customerevent",
         "orders.review_order",
         "orders.complete_order",
         "orders.archive_order",

@@ -17,7 +17,7 @@ from django_fsm import can_proceed
 from inventory.models import StockItem
 from orders_site.actors import is_system
 
-from .models import OPEN_STATUSES, Order, OrderEvent, OrderStatus
+from .models import OPEN_STATUSES, Customer, Order, OrderEvent, OrderStatus
 
 
 def order_list(*, filters: dict[str, Any] | None = None) -> QuerySet[Order]:
@@ -59,6 +59,29 @@ def orders_visible_to(*, user) -> QuerySet[Order]:
     if is_integration_client(user):
         qs = qs.filter(created_by=user)
     return qs
+
+
+def customers_visible_to(*, user) -> QuerySet[Customer]:
+    """Staff see every customer; an Integration client sees the customers it
+    entered and those its own orders name, no one else's."""
+    qs = Customer.objects.all()
+    if is_integration_client(user):
+        qs = qs.filter(Q(created_by=user) | Q(orders__created_by=user)).distinct()
+    return qs
+
+
+def customer_changeable_by(*, user, customer: Customer) -> bool:
+    """Staff with ``orders.change_customer`` change any customer (the
+    money fields need ``orders.set_customer_terms`` too); an Integration
+    client only a customer it entered and that no one else's order names, so
+    it can never redirect another client's or the sales desk's emails."""
+    if not user.has_perm("orders.change_customer"):
+        return False
+    if not is_integration_client(user):
+        return True
+    if customer.created_by_id != user.pk:
+        return False
+    return not Order.objects.filter(customer=customer).exclude(created_by=user).exists()
 
 
 def review_queue() -> QuerySet[Order]:

@@ -95,7 +95,7 @@ def order_create(request):
             # kept only together with the order that needed it.
             with transaction.atomic():
                 customer = intake.existing_customer() or services.customer_create(
-                    **intake.customer_fields()
+                    user=request.user, **intake.customer_fields()
                 )
                 order = services.order_create(
                     customer=customer,
@@ -127,7 +127,7 @@ def order_edit(request, number: str):
         try:
             with transaction.atomic():
                 customer = intake.existing_customer() or services.customer_create(
-                    **intake.customer_fields()
+                    user=request.user, **intake.customer_fields()
                 )
                 services.order_update(
                     order=order,

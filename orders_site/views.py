@@ -7,8 +7,8 @@ from django.views import defaults
 from django.views import i18n as i18n_views
 
 from integrations.errors import api_json_400, api_json_403, api_json_404, api_json_500
-from orders_site.limits import too_large_response
 from notifications.services import preference_save
+from orders_site.limits import too_large_response
 
 
 def handler400(request, exception=None):

@@ -95,7 +95,7 @@ def test_stock_adjustment_through_the_service(
     assert set(assert_error(unknown, 400, "invalid")["fields"]) == {"sku", "warehouse"}
 
 
-def test_customers_create_validate_and_update(api_for, sales):
+def test_customers_create_validate_and_update(api_for, sales, manager):
     client = api_for(sales)
     bad = client.post(
         "/api/v1/customers/",
@@ -125,7 +125,14 @@ def test_customers_create_validate_and_update(api_for, sales):
     assert ok.status_code == 201, ok.content
     assert ok.json()["phone"] == "13912345678"
     cid = ok.json()["id"]
-    patched = client.patch(f"/api/v1/customers/{cid}/", {"credit_limit": "5000.00"}, format="json")
+    patched = client.patch(f"/api/v1/customers/{cid}/", {"city": "宁波市"}, format="json")
+    assert patched.json()["city"] == "宁波市"
+    # the credit limit is the manager's (issue 11)
+    refused = client.patch(f"/api/v1/customers/{cid}/", {"credit_limit": "5000.00"}, format="json")
+    assert "credit_limit" in assert_error(refused, 403, "forbidden")["fields"]
+    patched = api_for(manager).patch(
+        f"/api/v1/customers/{cid}/", {"credit_limit": "5000.00"}, format="json"
+    )
     assert patched.json()["credit_limit"] == "5000.00"
     assert Customer.objects.get(pk=cid).credit_limit == 5000
     assert client.get("/api/v1/customers/", {"q": "王五"}).json()["count"] == 1

@@ -5,11 +5,12 @@ ledger balances afterwards."""
 import datetime
 
 import pytest
+from django.contrib.auth.models import User
 from django.db.models import Sum
 from django.utils import timezone
 
 from inventory.models import PickShortage, QualityCheck, StockItem, StockMovement
-from orders.models import Order
+from orders.models import Customer, Order
 from tests import flow
 from tests.api.test_orders_api import assert_error
 from tests.factories import ProductFactory, UserFactory, make_order, stock
@@ -36,7 +37,10 @@ def post(client, number, name, payload=None):
 def test_draft_to_delivered_and_the_ledger_balances(roles, customer, two_products):
     widget, gauge = two_products
     before = {p.sku: StockItem.objects.get(product=p) for p in two_products}
-    # given an order for 3 widgets and 2 gauges, submitted and approved
+    # given an order for 3 widgets and 2 gauges of the store's customer, submitted and approved
+    Customer.objects.filter(pk=customer.pk).update(
+        created_by=User.objects.get(username="f-Integration")
+    )
     created = (
         roles["Integration"]
         .post(

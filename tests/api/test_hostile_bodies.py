@@ -166,7 +166,9 @@ def _bodies(schema, components):
         for value in WRONG_VALUES:
             yield json.dumps({name: value}).encode()
         if prop.get("type") == "array":
-            yield json.dumps({name: [{k: [] for k in ("sku", "quantity", "line", "product")}]}).encode()
+            yield json.dumps(
+                {name: [{k: [] for k in ("sku", "quantity", "line", "product")}]}
+            ).encode()
             yield json.dumps({name: [1, "x", None]}).encode()
 
 
@@ -199,6 +201,9 @@ def test_fuzz_every_write_endpoint_answers_no_server_error(
                     # Every refusal comes in the one error shape.
                     assert set(response.json()) >= {"code", "message", "fields"}, (url, body[:80])
     assert len(operations) >= 30, [f"{m} {p}" for m, p, _ in operations]
-    print(f"fuzz: {len(operations)} write operations, {sent} requests, {len(server_errors)} server errors")
+    print(
+        f"fuzz: {len(operations)} write operations, {sent} requests, "
+        f"{len(server_errors)} server errors"
+    )
     assert sent >= 3000
     assert server_errors == []

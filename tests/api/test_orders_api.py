@@ -4,10 +4,11 @@ every transition, with the one error shape."""
 import datetime
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from inventory.models import StockItem
-from orders.models import Order
+from orders.models import Customer, Order
 from tests import flow
 from tests.factories import ProductFactory, make_order, stock
 
@@ -119,6 +120,10 @@ def test_the_whole_lifecycle_through_the_api(api_for, customer, product, integra
     as_role = {
         role: api_for(UserFactory(username=f"api-{role}", roles=[role])) for role in flow.ROLES
     }
+    # the store's own customer
+    Customer.objects.filter(pk=customer.pk).update(
+        created_by=User.objects.get(username="api-Integration")
+    )
     number = (
         as_role["Integration"]
         .post("/api/v1/orders/", body(customer), format="json")

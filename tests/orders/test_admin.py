@@ -539,6 +539,9 @@ def test_customer_added_in_the_admin_goes_through_the_service(client, manager):
             "preferred_language": "zh-hans",
             "credit_limit": "3000",
             "payment_terms": "net_30",
+            # the (read-only) timeline's management form, as the page sends it
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
         },
     )
     # then it is saved with the phone normalised, so a search by phone finds it

@@ -72,14 +72,14 @@ def test_intake_refuses_bad_lines_and_saves_nothing(lines, field, customer, prod
 def test_customer_phone_must_be_mainland(db):
     with pytest.raises(OrderInvalid) as exc:
         services.customer_create(
-            name="A", phone="12345", province="上海市", city="上海市", street="x"
+            user=None, name="A", phone="12345", province="上海市", city="上海市", street="x"
         )
     assert "phone" in exc.value.fields
     ok = services.customer_create(
-        name="B", phone="021 6234 5678", province="上海市", city="上海市", street="x"
+        user=None, name="B", phone="021 6234 5678", province="上海市", city="上海市", street="x"
     )
     mobile = services.customer_create(
-        name="C", phone="+86 139 1234 5678", province="上海市", city="上海市", street="x"
+        user=None, name="C", phone="+86 139 1234 5678", province="上海市", city="上海市", street="x"
     )
     assert (ok.phone, mobile.phone) == ("02162345678", "+8613912345678")
 

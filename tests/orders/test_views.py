@@ -362,13 +362,21 @@ def test_intake_creates_a_new_customer_inline(client, sales, product):
     # then the customer is created (phone normalised) and the order is theirs
     assert response.status_code == 302
     customer = Customer.objects.get(name="张伟")
-    assert (customer.phone, customer.province, customer.payment_terms) == (
-        "13912345678",
-        "浙江省",
-        "net_30",
-    )
-    assert customer.credit_limit == Decimal("50000")
+    assert (customer.phone, customer.province) == ("13912345678", "浙江省")
     assert Order.objects.get().customer == customer
+    # but not the credit terms typed in: those are a manager's (issue 11)
+    assert (customer.payment_terms, customer.credit_limit) == ("prepaid", None)
+    assert "customer-credit_limit" not in client.get(CREATE).content.decode()
+
+
+def test_a_manager_sets_the_new_customers_terms_at_intake(client, manager, product):
+    client.force_login(manager)
+    assert "customer-credit_limit" in client.get(CREATE).content.decode()
+    response = client.post(CREATE, intake_data(**NEW_CUSTOMER))
+    assert response.status_code == 302
+    customer = Customer.objects.get(name="张伟")
+    assert (customer.payment_terms, customer.credit_limit) == ("net_30", Decimal("50000"))
+    assert customer.events.get().actor == manager
 
 
 def test_a_service_error_lands_on_the_field_it_names(sales, customer, product):
