@@ -17,6 +17,7 @@ from integrations.permissions import ModelPermissions
 
 from .events import webhook_event_names
 from .models import OutboxMessage, WebhookSubscription, _new_secret
+from .urlguard import validate_webhook_url
 
 
 class WebhookSubscriptionSerializer(serializers.ModelSerializer):
@@ -32,8 +33,8 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at"]
 
     def validate_url(self, value: str) -> str:
-        if not value.lower().startswith(("http://", "https://")):
-            raise serializers.ValidationError(_("Use an http:// or https:// address."))
+        # Public http(s) addresses only (``urlguard``); checked again at delivery.
+        validate_webhook_url(value)
         return value
 
     def validate_events(self, value: list[str]) -> list[str]:
@@ -91,7 +92,10 @@ class DeliverySerializer(serializers.ModelSerializer):
             "number, status, previous status and your external reference) and signed: "
             "`X-Signature-256: sha256=<hex HMAC-SHA256 of '<X-Event-Timestamp>.<body>' "
             "with the secret>`. `X-Event-Id` is stable across retries: drop a repeat. "
-            "Answer 2xx; anything else is retried with growing delays."
+            "Answer 2xx; anything else is retried with growing delays, and a redirect is "
+            "not followed. `url` must be a public http(s) address without a user name or "
+            "password: loopback, private, link-local and reserved addresses are refused "
+            "(400), here and again before each delivery."
         ),
         request=WebhookSubscriptionSerializer,
         responses={201: WebhookSubscriptionCreatedSerializer, **IDEMPOTENT_CREATE_ERRORS},

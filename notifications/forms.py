@@ -3,10 +3,17 @@ from django.utils.translation import gettext_lazy as _
 
 from .events import webhook_events
 from .models import WebhookSubscription
+from .urlguard import validate_webhook_url
 
 
 class WebhookSubscriptionForm(forms.ModelForm):
-    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    # Public http(s) addresses only (``urlguard``); checked again at delivery.
+    url = forms.URLField(
+        label=_("URL"),
+        max_length=500,
+        assume_scheme="https",
+        validators=[validate_webhook_url],
+    )
     events = forms.MultipleChoiceField(
         label=_("Events"),
         choices=webhook_events,

@@ -196,6 +196,9 @@ NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=8)
 NOTIFY_MAX_COUNTDOWN_SECONDS = env.float("NOTIFY_MAX_COUNTDOWN_SECONDS", default=900.0)
 NOTIFY_SWEEP_GRACE_SECONDS = env.float("NOTIFY_SWEEP_GRACE_SECONDS", default=60.0)
 NOTIFY_WEBHOOK_TIMEOUT_SECONDS = env.float("NOTIFY_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Webhooks go to public addresses only (notifications/urlguard.py); hosts
+# listed here (names or IPs, comma-separated) may be private or loopback.
+NOTIFY_WEBHOOK_ALLOWED_HOSTS = env.list("NOTIFY_WEBHOOK_ALLOWED_HOSTS", default=[])
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 # Managers get a daily list of orders waiting in review longer than this.
 REVIEW_DIGEST_AFTER_HOURS = env.float("REVIEW_DIGEST_AFTER_HOURS", default=24.0)

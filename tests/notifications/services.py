@@ -1,7 +1,7 @@
 """Real peers for the delivery tests: a private Redis server, an SMTP server
-on loopback (aiosmtpd), a webhook receiver, and Celery worker processes run
-exactly as production runs them (``celery -A orders_site worker``), against
-the test database."""
+on loopback (aiosmtpd), a webhook receiver, a port that never answers, a
+stand-in for DNS, and Celery worker processes run exactly as production runs
+them (``celery -A orders_site worker``), against the test database."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -133,33 +134,93 @@ class SmtpServer:
         self.controller.stop()
 
 
+class ThrowawayCertificates:
+    """A throwaway CA and a server certificate it signed for ``names``, made
+    with the ``openssl`` command in ``folder``. ``client_context()`` is a
+    default client context that trusts that CA (and nothing else)."""
+
+    def __init__(self, folder: Path, *names: str):
+        openssl = shutil.which("openssl")
+        if openssl is None:
+            import pytest
+
+            pytest.skip("needs the openssl command to make a test certificate")
+        self.ca, self.key, self.cert = folder / "ca.pem", folder / "key.pem", folder / "cert.pem"
+        ca_key, csr, ext = folder / "ca.key", folder / "cert.csr", folder / "ext.cnf"
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        ext.write_text("subjectAltName=" + ",".join(f"DNS:{name}" for name in names) + "\n")
+        for args in (
+            ["req", "-x509", *ec, "-keyout", ca_key, "-out", self.ca, "-days", "2"]
+            + ["-subj", "/CN=Test webhook CA", "-addext", "basicConstraints=critical,CA:TRUE"]
+            + ["-addext", "keyUsage=critical,keyCertSign"],
+            ["req", "-new", *ec, "-keyout", self.key, "-out", csr, "-subj", f"/CN={names[0]}"],
+            ["x509", "-req", "-in", csr, "-CA", self.ca, "-CAkey", ca_key, "-CAcreateserial"]
+            + ["-out", self.cert, "-days", "2", "-extfile", ext],
+        ):
+            subprocess.run([openssl, *map(str, args)], check=True, capture_output=True)
+
+    def client_context(self, *args, **kwargs) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies chain and name
+        context.load_verify_locations(cafile=str(self.ca))
+        return context
+
+
 class WebhookReceiver:
     """A local HTTP endpoint that answers with the given status codes in turn
-    (the last one repeats) and records each request with its arrival time."""
+    (the last one repeats), with ``headers`` on every answer (a redirect's
+    ``Location``), and records each request (any method) with its arrival
+    time, method, path and headers. With ``tls`` (a ``ThrowawayCertificates``) it
+    speaks HTTPS and records the names clients asked for in SNI."""
 
-    def __init__(self, statuses: list[int]):
+    def __init__(
+        self,
+        statuses: list[int],
+        *,
+        headers: dict[str, str] | None = None,
+        tls: ThrowawayCertificates | None = None,
+    ):
         self.statuses = list(statuses)
         self.requests: list[dict] = []
+        self.sni: list[str | None] = []
         receiver = self
+        extra_headers = dict(headers or {})
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
+            def _answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
                 receiver.requests.append(
-                    {"at": time.monotonic(), "headers": dict(self.headers), "body": body}
+                    {
+                        "at": time.monotonic(),
+                        "method": self.command,
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "body": body,
+                    }
                 )
                 status = (
                     receiver.statuses.pop(0) if len(receiver.statuses) > 1 else receiver.statuses[0]
                 )
                 self.send_response(status)
+                for name, value in extra_headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(json.dumps({"status": status}).encode())
+
+            do_POST = do_GET = do_PUT = do_HEAD = _answer
 
             def log_message(self, *args):
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/orders"
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/hooks/orders"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(tls.cert, tls.key)
+            context.sni_callback = lambda sock, name, ctx: self.sni.append(name)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            self.url = f"https://127.0.0.1:{self.port}/hooks/orders"
 
     def __enter__(self):
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -168,6 +229,57 @@ class WebhookReceiver:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+class SilentListener:
+    """A port on loopback that accepts connections and never answers: a
+    receiver that hangs."""
+
+    def __init__(self):
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(8)
+        self.port = self.socket.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/hooks/orders"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.socket.close()
+
+
+class FakeDNS:
+    """``socket.getaddrinfo`` answering some names from a table, as a DNS
+    server out there would; every other name (and IP literal) is resolved
+    for real. ``answer(host, *ips)`` sets what the next lookups return;
+    ``answer(host, *ips, then=[...])`` returns ``ips`` once and ``then`` from
+    the second lookup on (a DNS rebind). ``lookups`` counts each name."""
+
+    def __init__(self, monkeypatch):
+        self.answers: dict[str, list[list[str]]] = {}
+        self.lookups: dict[str, int] = {}
+        real = socket.getaddrinfo
+
+        def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+            name = host.decode() if isinstance(host, bytes) else str(host)
+            if name not in self.answers:
+                return real(host, port, family, type, proto, flags)
+            self.lookups[name] = self.lookups.get(name, 0) + 1
+            queue = self.answers[name]
+            ips = queue.pop(0) if len(queue) > 1 else queue[0]
+            port = int(port or 0)
+            return [
+                (socket.AF_INET6, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (ip, port, 0, 0))
+                if ":" in ip
+                else (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (ip, port))
+                for ip in ips
+            ]
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+    def answer(self, host: str, *ips: str, then: list[str] | None = None) -> None:
+        self.answers[host] = [list(ips)] + ([list(then)] if then else [])
 
 
 def database_url() -> str:

@@ -401,3 +401,18 @@ def test_a_manager_adds_a_webhook_in_the_admin_and_then_sees_its_secret(manager)
     assert hook.secret.encode() in page.content
     bad = client.post(add_url, {"name": "x", "url": "https://a.example.com/", "owner": manager.pk})
     assert bad.status_code == 200 and b"errorlist" in bad.content
+
+
+def test_the_admin_refuses_a_webhook_to_an_inward_address(manager, settings):
+    settings.NOTIFY_WEBHOOK_ALLOWED_HOSTS = []
+    client = Client()
+    client.force_login(manager)
+    add_url = reverse("admin:notifications_webhooksubscription_add")
+    for url in ["http://127.0.0.1:8000/hooks", "169.254.169.254/latest/meta-data/"]:
+        response = client.post(
+            add_url,
+            {"name": "ERP", "url": url, "events": ["order.approved"], "owner": manager.pk},
+        )
+        assert response.status_code == 200 and b"errorlist" in response.content
+        assert b"public http:// or https:// address" in response.content
+    assert not WebhookSubscription.objects.exists()
