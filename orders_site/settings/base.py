@@ -1,6 +1,7 @@
 """Settings every environment shares. Every secret and URL comes from the
 environment (12-factor); ``local`` and ``test`` give safe defaults for a laptop."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -24,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -52,6 +54,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a sign-in that axes refused into the login page with 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "orders_site.urls"
@@ -91,6 +95,38 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"  # the screen of the user's job (orders_site.views.home)
 LOGOUT_REDIRECT_URL = "login"
+
+# Brute-force protection (orders_site/lockout.py). Failed sign-ins on the site
+# and the admin login are counted per username+address and per address within
+# the cool-off; the next attempt after a limit gets 429, even with the right
+# password, until the cool-off passes or an admin unlocks it (axes_reset_username).
+AUTHENTICATION_BACKENDS = [
+    "orders_site.lockout.LoginLockoutBackend",  # first: refuses locked sign-ins
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=30)
+LOGIN_COOLOFF_MINUTES = env.int("LOGIN_COOLOFF_MINUTES", default=15)
+# Proxies (addresses or networks) whose X-Forwarded-For is believed, e.g. the
+# TLS proxy in front of gunicorn. Empty: REMOTE_ADDR is the client. Behind a
+# proxy, set it, or every client counts as the proxy's one address.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+AXES_HANDLER = "orders_site.lockout.LoginAttemptHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_RESET_ON_SUCCESS = True  # this account from this address only (LoginAttemptHandler)
+AXES_CLIENT_IP_CALLABLE = "orders_site.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "orders_site.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_DISABLE_ACCESS_LOG = True  # failures are what we need; no row per successful sign-in
+AXES_VERBOSE = False  # no banner on every manage.py command
+# API tokens (integrations/authentication.py): after this many bad tokens from
+# one address within the cool-off, every token request from it gets 429 for
+# the cool-off, a valid token too. Counted in the cache: use Redis
+# (REDIS_URL) with several gunicorn workers, or each counts on its own.
+API_TOKEN_FAILURE_LIMIT = env.int("API_TOKEN_FAILURE_LIMIT", default=20)
+API_TOKEN_COOLOFF_MINUTES = env.int("API_TOKEN_COOLOFF_MINUTES", default=10)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -306,4 +342,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # axes narrates every sign-in at INFO; failures and lockouts are WARNING.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
