@@ -4,7 +4,7 @@ Refuses to start without SECRET_KEY; ``manage.py check --deploy`` is clean."""
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import CONTENT_SECURITY_POLICY, DATABASES, env
 
 SECRET_KEY = env("SECRET_KEY", default=None)
 if not SECRET_KEY:
@@ -18,6 +18,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+# Served over HTTPS: browsers fetch any http:// link on our pages over https.
+# Off with the plain-http trial stack (scripts/serve.sh), which has no https
+# to upgrade to.
+CONTENT_SECURITY_POLICY = {
+    **CONTENT_SECURITY_POLICY,
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "upgrade-insecure-requests": SECURE_SSL_REDIRECT,
+    },
+}
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
