@@ -93,7 +93,7 @@ def _csv_cell(value, kind: str) -> str:
         return value.strftime("%Y-%m-%d %H:%M")
     if kind == TEXT:
         return safe_text(value)
-    return str(value)
+    return value  # a number: written as it is, never taken for a formula
 
 
 def render_csv(table: Table) -> bytes:
