@@ -172,6 +172,28 @@ CANCELLABLE_STATUSES = [S.DRAFT, S.SUBMITTED, S.NEEDS_ADJUSTMENT, *RESERVED_STAT
 EDITABLE_STATUSES = [S.DRAFT, S.NEEDS_ADJUSTMENT]
 
 
+def may_cancel(order: Order, user) -> bool:
+    """Who may cancel (issue 11), the ``cancel`` transition's permission:
+
+    * before approval (draft, submitted, needs adjustment): a role with
+      ``orders.cancel_order`` (sales, managers, the API client), except that an
+      order an API client created is cancelled by that client or a manager
+      (the store holds the customer's payment and must know);
+    * after approval (stock reserved, the warehouse may be working on it):
+      only a manager (``orders.cancel_approved_order``).
+    """
+    if order.status in RESERVED_STATUSES:
+        return user.has_perm("orders.cancel_approved_order")
+    if not user.has_perm("orders.cancel_order"):
+        return False
+    if order.created_by_id and order.created_by_id != user.pk:
+        if user.has_perm("orders.cancel_approved_order"):
+            return True
+        creator_groups = set(order.created_by.groups.values_list("name", flat=True))
+        return creator_groups != {"Integration"}
+    return True
+
+
 def _has_lines(order: Order) -> bool:
     return order.lines.exists()
 
@@ -275,6 +297,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
             ("archive_order", _("Can archive orders")),
             ("review_archive", _("Can review archived records")),
             ("set_line_price", _("Can set a line's unit price other than the list price")),
+            ("cancel_approved_order", _("Can cancel approved orders (stock reserved)")),
         ]
 
     def __str__(self) -> str:
@@ -325,10 +348,11 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=CANCELLABLE_STATUSES,
         target=S.CANCELLED,
-        permission="orders.cancel_order",
+        permission=may_cancel,
     )
     def cancel(self):
-        """Any time before shipping; reservations are released by the service."""
+        """Any time before shipping, by whom ``may_cancel`` says; reservations
+        are released by the service."""
 
     @transition(field=status, source=S.APPROVED, target=S.PICKING, permission="orders.pick_order")
     def start_picking(self):

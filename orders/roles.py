@@ -82,6 +82,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # Credit limit and payment terms (issue 11): only managers.
         "orders.set_customer_terms",
         "orders.view_customerevent",
+        # After approval stock is reserved and the warehouse may be at work.
+        "orders.cancel_approved_order",
         "orders.review_order",
         "orders.complete_order",
         "orders.archive_order",

@@ -36,6 +36,7 @@ from .exceptions import (
     TransitionForbidden,
 )
 from .models import (
+    RESERVED_STATUSES,
     ArchiveRecord,
     Customer,
     CustomerContact,
@@ -45,6 +46,7 @@ from .models import (
     OrderLine,
     OrderNumberSequence,
     OrderStatus,
+    may_cancel,
 )
 from .selectors import (
     TRANSITION_LABELS,
@@ -236,14 +238,29 @@ def _sequence_increment(year: int) -> int | None:
 
 
 def _validate_lines(lines: Iterable[LineInput], *, user) -> list[LineInput]:
-    """Quantities > 0, products still sold, and a price other than the list
-    price only from a role allowed to set one (``orders.set_line_price``)."""
+    """Quantities > 0, products still sold, each product on one line only,
+    and a price other than the list price only from a role allowed to set one
+    (``orders.set_line_price``).
+
+    A product on two lines is refused, naming the second line, rather than
+    merged: the two lines may carry different prices, and a merge would
+    change what the person typed without their seeing it (issue 11)."""
     lines = list(lines)
     may_set_price = is_system(user) or user.has_perm("orders.set_line_price")
     errors: dict[str, list[str]] = {}
     if not lines:
         errors["lines"] = [_("Add at least one line.")]
+    first_line: dict[int, int] = {}
     for i, line in enumerate(lines):
+        if line.product.pk in first_line:
+            errors[f"lines[{i}].product"] = [
+                _(
+                    "%(sku)s is already on line %(line)d: change that line's quantity "
+                    "instead of adding it twice."
+                )
+                % {"sku": line.product.sku, "line": first_line[line.product.pk] + 1}
+            ]
+        first_line.setdefault(line.product.pk, i)
         if not isinstance(line.quantity, int) or line.quantity <= 0:
             errors[f"lines[{i}].quantity"] = [_("Enter a whole number greater than zero.")]
         if line.unit_price is not None and line.unit_price < 0:
@@ -263,6 +280,19 @@ def _validate_lines(lines: Iterable[LineInput], *, user) -> list[LineInput]:
     if errors:
         raise OrderInvalid(_("The order lines are not valid."), fields=errors)
     return lines
+
+
+def _validate_requested_date(requested: datetime.date) -> None:
+    """A requested delivery date at most ``ORDERS_DELIVERY_HORIZON_DAYS``
+    ahead (365): 9999-12-31 is a typing slip, not a plan, and no stock or
+    transit finding can be made for it. A date in the past or sooner than
+    the earliest feasible one is a review finding, not a refusal."""
+    horizon = timezone.localdate() + datetime.timedelta(days=settings.ORDERS_DELIVERY_HORIZON_DAYS)
+    if requested is not None and requested > horizon:
+        message = _(
+            "The requested delivery date is too far ahead: choose a date up to %(date)s."
+        ) % {"date": horizon.isoformat()}
+        raise OrderInvalid(message, fields={"requested_delivery_date": [message]})
 
 
 def _priced_lines(*, order: Order, lines: list[LineInput]) -> list[OrderLine]:
@@ -322,6 +352,7 @@ def order_create(
     second order with it raises ``DuplicateExternalRef`` naming the first.
     """
     lines = _validate_lines(lines, user=created_by)
+    _validate_requested_date(requested_delivery_date)
     external_ref = (external_ref or "").strip()
     if external_ref and created_by is None:
         # The unique constraint covers (client, reference) pairs only; with a
@@ -443,6 +474,9 @@ def order_update(
             % {"number": locked.number, "status": locked.get_status_display()},
             status_now=locked.status,
         )
+    if "requested_delivery_date" in fields:
+        if fields["requested_delivery_date"] != locked.requested_delivery_date:
+            _validate_requested_date(fields["requested_delivery_date"])
     changed = {}
     for name, value in fields.items():
         old = getattr(locked, name)
@@ -636,11 +670,25 @@ CANCEL_REASONS = ["customer_request", "stock_unavailable", "payment", "duplicate
 
 
 def order_cancel(*, order: Order, user, reason: str, note: str = "") -> Order:
-    """Cancel before shipping, with a reason; any reservation is released."""
+    """Cancel before shipping, with a reason; any reservation is released.
+    Who may is ``models.may_cancel`` (a manager once the order is approved)."""
     if not (reason or "").strip():
         raise OrderInvalid(
             _("Say why the order is cancelled."), fields={"reason": [_("This field is required.")]}
         )
+    if not is_system(user) and user.has_perm("orders.cancel_order") and not may_cancel(order, user):
+        # The transition refuses it too (under the row lock); this says why.
+        if order.status in RESERVED_STATUSES:
+            message = _(
+                "Your role may not cancel order %(number)s: it is approved, its stock is "
+                "reserved and the warehouse may be working on it. Ask a sales manager."
+            )
+        else:
+            message = _(
+                "Your role may not cancel order %(number)s: it came from an API client, so "
+                "that system or a sales manager cancels it."
+            )
+        raise TransitionForbidden(message % {"number": order.number}, status_now=order.status)
 
     def release(locked: Order) -> dict:
         moves = inventory_services.stock_release_for_order(

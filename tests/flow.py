@@ -36,6 +36,19 @@ GRAPH = {
     "complete": (["delivered"], "completed", {"Sales Manager", "After-sales"}),
     "archive": (["completed", "cancelled"], "archived", {"Sales Manager"}),
 }
+# Where a transition's roles depend on the source state (issue 11): after
+# approval, stock is reserved and only a manager cancels.
+ROLES_BY_SOURCE = {
+    ("cancel", source): {"Sales Manager"}
+    for source in ["approved", "picking", "quality_check", "packing", "packed"]
+}
+
+
+def roles_for(name: str, source: str) -> set[str]:
+    """The roles that may take ``name`` from ``source``."""
+    return ROLES_BY_SOURCE.get((name, source), GRAPH[name][2])
+
+
 ROLES = ["Sales", "Sales Manager", "Warehouse", "Logistics", "After-sales", "Integration"]
 STATES = [
     "draft",

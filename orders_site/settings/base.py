@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Project-wide input rules (orders_site/numbers.py: ASCII digits only).
+    "orders_site.apps.SiteConfig",
     "axes",
     "rest_framework",
     "drf_spectacular",
@@ -307,6 +309,8 @@ IDEMPOTENCY_RETENTION_HOURS = env.int("IDEMPOTENCY_RETENTION_HOURS", default=48)
 # Business settings (process 2.1): days the warehouse needs before goods leave,
 # added to the transit days of the customer's province for the earliest date.
 ORDERS_PROCESSING_DAYS = env.int("ORDERS_PROCESSING_DAYS", default=2)
+# The furthest ahead a requested delivery date may be (issue 11: 9999-12-31).
+ORDERS_DELIVERY_HORIZON_DAYS = env.int("ORDERS_DELIVERY_HORIZON_DAYS", default=365)
 
 # After-sales (process 5): follow-up calls this many days after delivery; a
 # delivered order completes once the last is due and no case is open.

@@ -163,7 +163,8 @@ def history(people, products):
             customer=customer,
             salesperson=salesperson,
             channel=channel,
-            lines=[(p, 1) for p in lines],
+            # one line per product (a product named twice is one line of 2)
+            lines=[(p, lines.count(p)) for p in dict.fromkeys(lines)],
         )
 
     o1 = order(alice, "phone", [p1])

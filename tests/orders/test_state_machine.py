@@ -14,13 +14,17 @@ LEGAL = [
     (name, source, role)
     for name, (sources, _target, roles) in flow.GRAPH.items()
     for source in sources
-    for role in sorted(roles)
+    for role in sorted(flow.roles_for(name, source))
 ]
 WRONG_ROLE = [
     (name, sources[0], role)
     for name, (sources, _target, roles) in flow.GRAPH.items()
     for role in flow.ROLES
     if role not in roles
+] + [
+    (name, source, role)
+    for (name, source), roles in flow.ROLES_BY_SOURCE.items()
+    for role in flow.GRAPH[name][2] - roles
 ]
 WRONG_STATE = [
     (name, state)
