@@ -123,7 +123,8 @@ class CustomerEvent(models.Model):
         indexes = [models.Index(fields=["customer", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.customer_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+        # Shown above each row of the admin's timeline: the reader's language.
+        return str(self.get_kind_display())
 
 
 class OrderNumberSequence(models.Model):
