@@ -34,6 +34,7 @@ from integrations.api_docs import (
     IDEMPOTENT_CREATE_ERRORS,
     ErrorSerializer,
 )
+from integrations.filters import MAX_ID, IdFilter
 from integrations.idempotency import IdempotentCreateMixin
 from integrations.permissions import ActionPermissions
 from orders import selectors as order_selectors
@@ -53,7 +54,6 @@ from .models import (
 )
 
 #: The largest id a client may send: beyond it no row can exist (a 32-bit key).
-MAX_ID = 2_147_483_647
 
 AFTERSALES_CONFLICT = OpenApiResponse(
     ErrorSerializer,
@@ -556,15 +556,6 @@ class BooleanFilter(filters.BooleanFilter):
     def __init__(self, *args, **kwargs):
         # django-filter's BooleanWidget reads anything unknown as "no filter".
         kwargs.setdefault("widget", forms.TextInput)
-        super().__init__(*args, **kwargs)
-
-
-class IdFilter(filters.NumberFilter):
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
 
 

@@ -26,3 +26,19 @@ class IsoDateTimeFilter(filters.IsoDateTimeFilter):
     """ISO 8601 date-time with a real-world UTC offset."""
 
     field_class = RealOffsetIsoDateTimeField
+
+
+#: The largest id a filter or an input accepts: what every database compares
+#: without overflow (SQLite raised OverflowError on -1.8e308).
+MAX_ID = 2_147_483_647
+
+
+class IdFilter(filters.NumberFilter):
+    """A record's id: a whole number from 1 to ``MAX_ID``, else 400."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)

@@ -34,7 +34,7 @@ from integrations.api_docs import (
     IDEMPOTENT_CREATE_ERRORS,
     ErrorSerializer,
 )
-from integrations.filters import IsoDateTimeFilter
+from integrations.filters import IdFilter, IsoDateTimeFilter
 from integrations.idempotency import IdempotentCreateMixin
 from integrations.permissions import ModelPermissions, ViewPermission
 from inventory import selectors as inventory_selectors
@@ -419,7 +419,7 @@ class ContactInSerializer(serializers.Serializer):
 
 class OrderFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=OrderStatus.choices)
-    customer = filters.NumberFilter(field_name="customer_id")
+    customer = IdFilter(field_name="customer_id")
     salesperson = filters.CharFilter(field_name="salesperson__username")
     channel = filters.ChoiceFilter(choices=Order.Channel.choices)
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
