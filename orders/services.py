@@ -150,6 +150,7 @@ def customer_create(*, user, **fields: Any) -> Customer:
     _customer_terms_check(user, [f for f in fields if fields[f] != getattr(defaults, f)])
     customer = _customer_clean(Customer(**fields, created_by=None if is_system(user) else user))
     customer.save()
+    customer.refresh_from_db()  # the values as stored (2000 -> 2000.00)
     CustomerEvent.objects.create(
         customer=customer,
         kind=CustomerEvent.Kind.CREATED,
@@ -185,6 +186,7 @@ def customer_update(*, customer: Customer, user, **fields: Any) -> Customer:
     _customer_terms_check(user, changed)
     if changed:
         locked.save()
+        locked.refresh_from_db()  # the values as stored (2000 -> 2000.00)
         CustomerEvent.objects.create(
             customer=locked,
             kind=CustomerEvent.Kind.CHANGED,

@@ -38,7 +38,9 @@ def post(url, body, *, key, idempotency_key=None):
 def test_twenty_parallel_posts_with_one_key_create_one_order(
     live_server, customer, product, integration
 ):
-    # given an online store that retries one order 20 times at once
+    # given an online store (with its own customer) that retries one order 20 times at once
+    customer.created_by = integration
+    customer.save(update_fields=["created_by"])
     _t, key = api_token_issue(user=integration)
     body = {
         "customer": customer.pk,
