@@ -4,7 +4,8 @@ from . import views
 
 app_name = "orders"
 urlpatterns = [
-    path("", views.order_list, name="list"),
+    # "/" is each role's home (orders_site.views.home); the list is here.
+    path("orders/", views.order_list, name="list"),
     path("orders/new/", views.order_create, name="create"),
     path("orders/<str:number>/", views.order_detail, name="detail"),
     path("orders/<str:number>/edit/", views.order_edit, name="edit"),

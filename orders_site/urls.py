@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("orders_site.api_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", views.home, name="root"),
     path("home/", views.home, name="home"),
     path("logistics/", include("shipping.urls")),
     path("warehouse/", include("inventory.urls")),

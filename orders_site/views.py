@@ -39,14 +39,21 @@ def handler500(request):
 
 @login_required
 def home(request):
-    """Where a user lands after logging in: the screen of their job. The
-    warehouse works on tablets, logistics on its hand-over list; everyone
-    else starts at the order list."""
+    """``/`` and where a user lands after logging in (also for ``next=/``):
+    the screen of their job. Managers start at the review queue, the
+    warehouse on its tablet queue, logistics on its hand-over list,
+    after-sales at the follow-ups due; sales (and anyone else) at the order
+    list."""
     user = request.user
-    if user.has_perm("orders.pick_order") and not user.has_perm("orders.add_order"):
-        return redirect("warehouse:queue")
-    if user.has_perm("orders.ship_order") and not user.has_perm("orders.add_order"):
-        return redirect("shipping:packed")
+    if user.is_staff and user.has_perm("orders.review_order"):
+        return redirect("admin:orders_order_review_queue")
+    if not user.has_perm("orders.add_order"):
+        if user.has_perm("orders.pick_order"):
+            return redirect("warehouse:queue")
+        if user.has_perm("orders.ship_order"):
+            return redirect("shipping:packed")
+        if user.has_perm("aftersales.handle_case"):
+            return redirect("aftersales:follow_ups")
     return redirect("orders:list")
 
 

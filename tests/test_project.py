@@ -105,18 +105,28 @@ def test_seed_demo_refuses_production(settings):
 @pytest.mark.parametrize(
     ("role", "landing"),
     [
-        ("Sales", "/"),
-        ("Sales Manager", "/"),
+        ("Sales", "/orders/"),
+        ("Sales Manager", "/admin/orders/order/review-queue/"),
         ("Warehouse", "/warehouse/"),
         ("Logistics", "/logistics/"),
-        ("After-sales", "/"),
+        ("After-sales", "/after-sales/follow-ups/"),
     ],
 )
 def test_login_lands_on_the_screen_of_the_job(client, role, landing):
     from tests.factories import UserFactory
 
-    UserFactory(username="someone", roles=[role])
+    UserFactory(username="someone", roles=[role], is_staff=role == "Sales Manager")
     response = client.post(
         "/accounts/login/", {"username": "someone", "password": "pw"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == landing
+    # "/" (the address `make run` prints) sends each role to the same place
+    assert client.get("/", follow=True).redirect_chain[-1][0] == landing
+    # and so does a login that came from "/" (next=/)
+    client.logout()
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0] == "/accounts/login/?next=/"
+    response = client.post(
+        "/accounts/login/?next=/", {"username": "someone", "password": "pw"}, follow=True
     )
     assert response.redirect_chain[-1][0] == landing
