@@ -298,6 +298,10 @@ class BaseLineFormSet(forms.BaseFormSet):
                 # The disabled price field holds the captured price of the
                 # line's first product; another product takes its list price.
                 price = None
+            elif price is None and self.can_set_price:
+                # A price cleared by who may set prices means the list price
+                # (the service would otherwise keep the line's current one).
+                price = data["product"].list_price
             inputs.append(
                 LineInput(product=data["product"], quantity=data["quantity"], unit_price=price)
             )

@@ -239,7 +239,9 @@ def _sequence_increment(year: int) -> int | None:
 # --- intake (process 1) ----------------------------------------------------
 
 
-def _validate_lines(lines: Iterable[LineInput], *, user) -> list[LineInput]:
+def _validate_lines(
+    lines: Iterable[LineInput], *, user, kept_prices: dict[int, Decimal] | None = None
+) -> list[LineInput]:
     """Quantities > 0, products still sold, each product on one line only,
     and a price other than the list price only from a role allowed to set one
     (``orders.set_line_price``).
@@ -270,6 +272,7 @@ def _validate_lines(lines: Iterable[LineInput], *, user) -> list[LineInput]:
         elif (
             line.unit_price is not None
             and line.unit_price != line.product.list_price
+            and line.unit_price != (kept_prices or {}).get(line.product.pk)
             and not may_set_price
         ):
             errors[f"lines[{i}].unit_price"] = [
@@ -486,7 +489,18 @@ def order_update(
             changed[name] = [str(old), str(value)]
             setattr(locked, name, value)
     if lines is not None:
-        lines = _validate_lines(lines, user=user)
+        # A line sent without a price keeps the price its product has on the
+        # order (a discount agreed with the manager survives an amendment
+        # from a client that cannot set prices); a new product takes the
+        # list price.
+        kept = {ln.product_id: ln.unit_price for ln in locked.lines.all()}
+        lines = [
+            LineInput(product=ln.product, quantity=ln.quantity, unit_price=kept[ln.product.pk])
+            if ln.unit_price is None and ln.product.pk in kept
+            else ln
+            for ln in lines
+        ]
+        lines = _validate_lines(lines, user=user, kept_prices=kept)
         before = [(ln.product.sku, ln.quantity, str(ln.unit_price)) for ln in locked.lines.all()]
         _write_lines(order=locked, lines=lines)
         after = [(ln.product.sku, ln.quantity, str(ln.unit_price)) for ln in locked.lines.all()]

@@ -221,3 +221,37 @@ def test_an_id_filter_out_of_range_is_400_not_500(api_for, superuser, value):
     # Schemathesis found customer=-1.8e308 overflowing SQLite's integer.
     response = api_for(superuser).get("/api/v1/orders/", {"customer": value})
     assert "customer" in assert_error(response, 400, "invalid")["fields"]
+
+
+def test_an_api_clients_amendment_keeps_the_agreed_price(
+    api_for, integration, sales, customer, product
+):
+    # given the store's order, whose line the salesperson discounted to 8.00
+    created = api_for(integration).post("/api/v1/orders/", order_body(customer), format="json")
+    number = created.json()["number"]
+    discounted = api_for(sales).patch(
+        f"/api/v1/orders/{number}/",
+        {"lines": [{"sku": "WIDGET-1", "quantity": 2, "unit_price": "8.00"}]},
+        format="json",
+    )
+    assert discounted.status_code == 200, discounted.content
+    # when the store changes the quantity (it cannot set prices, so sends none)
+    other = ProductFactory(sku="OTHER-2", list_price="5.00")
+    stock(other, 10)
+    amended = api_for(integration).patch(
+        f"/api/v1/orders/{number}/",
+        {"lines": [{"sku": "WIDGET-1", "quantity": 5}, {"sku": "OTHER-2", "quantity": 1}]},
+        format="json",
+    )
+    # then the discount stays, and the new product takes its list price
+    assert amended.status_code == 200, amended.content
+    prices = {ln["sku"]: ln["unit_price"] for ln in amended.json()["lines"]}
+    assert prices == {"WIDGET-1": "8.00", "OTHER-2": "5.00"}
+    assert amended.json()["total"] == "45.00"
+    # but the store still may not set a price of its own
+    refused = api_for(integration).patch(
+        f"/api/v1/orders/{number}/",
+        {"lines": [{"sku": "WIDGET-1", "quantity": 5, "unit_price": "1.00"}]},
+        format="json",
+    )
+    assert "lines[0].unit_price" in assert_error(refused, 400, "invalid")["fields"]
