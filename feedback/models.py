@@ -210,6 +210,34 @@ class Suggestion(models.Model):
         """Not now, with the reason in the note."""
 
 
+class SuggestionDecision(models.Model):
+    """Each move a manager made on a suggestion, with the note given then:
+    the page shows them all, so an earlier reason is never overwritten by a
+    later one (``Suggestion.manager_note`` is the latest)."""
+
+    suggestion = models.ForeignKey(
+        Suggestion, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("suggestion")
+    )
+    from_status = models.CharField(_("from"), max_length=20, choices=SuggestionStatus.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=SuggestionStatus.choices)
+    note = models.TextField(_("note"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["decided_at", "pk"]
+        verbose_name = _("suggestion decision")
+        verbose_name_plural = _("suggestion decisions")
+
+    def __str__(self) -> str:
+        return f"{self.suggestion_id}: {self.from_status} -> {self.to_status}"
+
+
 class SuggestionVote(models.Model):
     suggestion = models.ForeignKey(
         Suggestion, on_delete=models.CASCADE, related_name="votes", verbose_name=_("suggestion")

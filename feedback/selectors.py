@@ -39,6 +39,7 @@ from .models import (
     StageFeedback,
     Suggestion,
     SuggestionComment,
+    SuggestionDecision,
     SuggestionStatus,
     SuggestionVote,
 )
@@ -112,7 +113,15 @@ def suggestion_detail(*, pk: int, user) -> Suggestion:
     return (
         suggestions_annotated(user=user)
         .select_related("decided_by")
-        .prefetch_related(Prefetch("awards", queryset=PointAward.objects.order_by("awarded_at")))
+        .prefetch_related(
+            Prefetch("awards", queryset=PointAward.objects.order_by("awarded_at")),
+            Prefetch(
+                "decisions",
+                queryset=SuggestionDecision.objects.select_related("decided_by").order_by(
+                    "decided_at", "pk"
+                ),
+            ),
+        )
         .get(pk=pk)
     )
 

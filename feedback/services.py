@@ -33,6 +33,7 @@ from .models import (
     StageFeedback,
     Suggestion,
     SuggestionComment,
+    SuggestionDecision,
     SuggestionStatus,
     SuggestionVote,
 )
@@ -186,12 +187,21 @@ def suggestion_decide(*, suggestion: Suggestion, user, move: str, note: str = ""
             else _("The note is too long."),
             fields=errors,
         )
+    from_status = locked.status
     method()
     if note:
         # Without a new note the last one given stays: it is still the reason.
         locked.manager_note = note
     locked.decided_by, locked.decided_at = user, timezone.now()
     locked.save()
+    # Every move with its own note: the page lists them all (issue 12).
+    SuggestionDecision.objects.create(
+        suggestion=locked,
+        from_status=from_status,
+        to_status=locked.status,
+        note=note,
+        decided_by=user,
+    )
     award = None
     if move in AWARDS:
         reason, setting = AWARDS[move]

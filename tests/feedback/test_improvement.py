@@ -774,3 +774,24 @@ def test_managers_look_things_up_and_decide_in_the_admin(client, author, boss, o
     own = propose(boss)
     client.post(changelist, {"action": "review", "_selected_action": [own.pk]})
     assert status_of(own) == "submitted"
+
+
+def test_each_decision_keeps_its_own_note(client, author, boss):
+    # given a suggestion taken up with a note, then accepted with another
+    suggestion = propose(author)
+    services.suggestion_decide(
+        suggestion=suggestion, user=boss, move="review", note="Checking with the warehouse."
+    )
+    services.suggestion_decide(
+        suggestion=suggestion, user=boss, move="accept", note="Warehouse agrees; do it in May."
+    )
+    # then both notes are kept, each with its move, and the page shows both
+    decisions = list(suggestion.decisions.values_list("from_status", "to_status", "note"))
+    assert decisions == [
+        ("submitted", "under_review", "Checking with the warehouse."),
+        ("under_review", "accepted", "Warehouse agrees; do it in May."),
+    ]
+    client.force_login(author)
+    page = html(client.get(detail_url(suggestion)))
+    assert "Checking with the warehouse." in page
+    assert "Warehouse agrees; do it in May." in page
