@@ -107,6 +107,9 @@ class FollowUpSerializer(serializers.ModelSerializer):
             "done_by",
             "created_at",
         ]
+        # The schema's titles are ASCII (integrations.schema): the model's
+        # verbose name has an en dash.
+        extra_kwargs = {"satisfaction": {"label": _("Satisfaction (1-5)")}}
 
 
 class CaseEntrySerializer(serializers.ModelSerializer):
@@ -701,7 +704,8 @@ def _case_step_view(name: str):
     )(view)
     return extend_schema(
         operation_id=f"cases_{name}",
-        summary=str(CASE_STEP_SUMMARIES[name]),
+        # Lazy: resolved when the schema is generated (in English), not at import.
+        summary=CASE_STEP_SUMMARIES[name],
         description=_("The case's owner or after-sales staff (process 5.2)."),
         request=input_serializer,
         responses={200: CaseDetailSerializer, **STEP_ERRORS},

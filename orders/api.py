@@ -13,6 +13,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
@@ -458,7 +459,8 @@ def _transition_view(name: str):
     )(view)
     return extend_schema(
         operation_id=f"orders_{name}",
-        summary=str(selectors.TRANSITION_LABELS[name]).capitalize(),
+        # Lazy: resolved when the schema is generated (in English), not at import.
+        summary=capfirst(selectors.TRANSITION_LABELS[name]),
         request=input_serializer,
         responses={200: OrderDetailSerializer, **TRANSITION_ERRORS},
     )(view)

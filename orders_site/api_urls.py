@@ -6,10 +6,28 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
 from aftersales.api import CaseViewSet, FollowUpViewSet, ReturnViewSet
+from integrations.schema import SCHEMA_LANGUAGE, EnglishSchemaGenerator
 from inventory.api import ProductViewSet, StockAdjustmentViewSet, StockViewSet
 from notifications.api import WebhookSubscriptionViewSet
 from orders.api import CustomerViewSet, OrderViewSet
 from shipping.api import CarrierViewSet, DocumentViewSet
+
+
+class SchemaView(SpectacularAPIView):
+    """The schema, always in English whatever the reader's language (see
+    ``integrations.schema``), and saying so in ``Content-Language``: the
+    locale middleware would otherwise name the reader's."""
+
+    generator_class = EnglishSchemaGenerator
+    # The schema and its docs are public: integrators read them before they hold a token.
+    permission_classes = [AllowAny]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code == 200:
+            response["Content-Language"] = SCHEMA_LANGUAGE
+        return response
+
 
 router = SimpleRouter(trailing_slash=True)
 router.register("orders", OrderViewSet, basename="order")
@@ -26,8 +44,7 @@ router.register("returns", ReturnViewSet, basename="return")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
-    # The schema and its docs are public: integrators read them before they hold a token.
-    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
     path(
         "docs/",
         SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]),

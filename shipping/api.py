@@ -163,6 +163,11 @@ class DocumentViewSet(viewsets.GenericViewSet):
             (200, "application/pdf"): OpenApiResponse(
                 OpenApiTypes.BINARY, description=_("The PDF.")
             ),
+            # The same bytes, declared as a type client generators can read
+            # (openapi-python-client drops an application/pdf-only response).
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description=_("The PDF.")
+            ),
             **ERRORS,
         },
     )

@@ -290,17 +290,41 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema in English for every reader: names, titles and enums must not
+    # change with Accept-Language, or a regenerated client breaks
+    # (integrations/schema.py says why English throughout).
+    "DEFAULT_GENERATOR_CLASS": "integrations.schema.EnglishSchemaGenerator",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "integrations.schema.postprocess_language_neutral",
+    ],
+    # Every enum by an explicit name, not one derived from the first field that
+    # uses it (which changes with field order and name collisions). The names
+    # are those the schema already had: generated clients keep their types.
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.models.OrderStatus",
         "OrderChannelEnum": "orders.models.Order.Channel",
+        "PaymentMethodEnum": "orders.models.Order.PaymentMethod",
+        "OrderEventKindEnum": "orders.models.OrderEvent.Kind",
+        "AdjustmentReasonEnum": "orders.services.ADJUSTMENT_REASONS",
+        "CancelReasonEnum": "orders.services.CANCEL_REASONS",
         "ContactChannelEnum": "orders.models.CustomerContact.Channel",
+        "ProvinceEnum": "orders.regions.PROVINCES",
+        "PaymentTermsEnum": "orders.models.Customer.PaymentTerms",
+        "PreferredLanguageEnum": "orders.models.Customer.Language",
+        "CustomerEventKindEnum": "orders.models.CustomerEvent.Kind",
+        "StockMovementKindEnum": "inventory.models.StockMovement.Kind",
+        "ShippingDocumentKindEnum": "shipping.models.ShippingDocument.Kind",
+        "DeliveryStatusEnum": "notifications.models.OutboxMessage.Status",
         # After-sales (process 5): its statuses and kinds by name, not by a hash.
         "FollowUpStatusEnum": "aftersales.models.FollowUp.Status",
         "CaseStatusEnum": "aftersales.models.CaseStatus",
         "CaseKindEnum": "aftersales.models.Case.Kind",
+        "DepartmentEnum": "aftersales.models.Case.Department",
         "CaseEntryKindEnum": "aftersales.models.CaseEntry.Kind",
         "CaseEntryInKindEnum": ["note", "contact"],
         "ReturnStatusEnum": "aftersales.models.Return.Status",
+        "DispositionEnum": "aftersales.models.ReturnLine.Disposition",
     },
 }
 # Idempotency records are kept at least this long (issue: >= 24 hours).
