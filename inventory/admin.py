@@ -12,7 +12,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -24,7 +25,8 @@ from orders_site.admin_mixins import ReadOnlyAdminMixin
 from orders_site.errors import DomainError
 
 from . import services
-from .models import Product, StockItem, StockMovement, Warehouse
+from .exceptions import ProductCodeTaken
+from .models import Product, ProductCode, StockItem, StockMovement, Warehouse
 
 # --- products and warehouses ------------------------------------------------
 
@@ -52,13 +54,86 @@ class StockItemInline(admin.TabularInline):
         return item.available
 
 
+def _ensure_free(form, name: str, *, product, as_kind: str, code_id=None) -> str | None:
+    """A form field's code, stripped, or a ValidationError naming the
+    product that already answers to it (``services.product_code_ensure_free``)."""
+    code = (form.cleaned_data.get(name) or "").strip()
+    if code:
+        try:
+            services.product_code_ensure_free(
+                code=code, product=product, as_kind=as_kind, field=name, code_id=code_id
+            )
+        except ProductCodeTaken as exc:
+            raise ValidationError(exc.message, code=exc.code) from exc
+    return code or None
+
+
+class ProductForm(forms.ModelForm):
+    """A scan finds a product by barcode, SKU or alternative code: neither
+    the barcode nor the SKU may already be another product's code."""
+
+    class Meta:
+        model = Product
+        fields = ["sku", "name", "barcode", "unit", "list_price", "is_active"]
+
+    def _product(self):
+        return self.instance if self.instance.pk else None
+
+    def clean_sku(self):
+        return _ensure_free(self, "sku", product=self._product(), as_kind="sku")
+
+    def clean_barcode(self):
+        return _ensure_free(self, "barcode", product=self._product(), as_kind="barcode")
+
+
+class ProductCodeForm(forms.ModelForm):
+    class Meta:
+        model = ProductCode
+        fields = ["code", "kind", "note"]
+
+    def clean_code(self):
+        # The inline formset has set the product on the instance (None on a
+        # product's add page: then only other products' codes can collide).
+        product = self.instance.product if self.instance.product_id else None
+        return _ensure_free(self, "code", product=product, as_kind="code", code_id=self.instance.pk)
+
+
+class ProductCodeFormSet(BaseInlineFormSet):
+    """Two rows of one submission with the same code (ignoring case) would
+    each pass the database check and then break the unique constraint."""
+
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not getattr(form, "cleaned_data", None) or self._should_delete_form(form):
+                continue
+            key = (form.cleaned_data.get("code") or "").upper()
+            if key in seen:
+                form.add_error("code", _("This code is entered twice."))
+            seen.add(key)
+
+
+class ProductCodeInline(admin.TabularInline):
+    """Other codes on the shelf labels (a supplier's EAN, an internal
+    label): a scan on the pick screen finds the product by any of them."""
+
+    model = ProductCode
+    form = ProductCodeForm
+    formset = ProductCodeFormSet
+    extra = 0
+    fields = ["code", "kind", "note"]
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    form = ProductForm
     list_display = ["sku", "name", "barcode", "unit", "list_price_cny", "is_active"]
     list_filter = ["is_active"]
-    search_fields = ["sku", "name", "barcode"]
+    search_fields = ["sku", "name", "barcode", "codes__code"]
+    search_help_text = _("SKU, name, barcode or alternative code.")
     fields = ["sku", "name", "barcode", "unit", "list_price", "is_active"]
-    inlines = [StockItemInline]
+    inlines = [ProductCodeInline, StockItemInline]
 
     @admin.display(description=_("list price (CNY)"), ordering="list_price")
     def list_price_cny(self, product):

@@ -13,6 +13,7 @@ from integrations.idempotency import IdempotentCreateMixin
 from integrations.permissions import ModelPermissions
 
 from . import services
+from .exceptions import ProductCodeTaken
 from .models import Product, StockItem, StockMovement, Warehouse
 
 
@@ -23,9 +24,24 @@ class ProductSerializer(serializers.ModelSerializer):
         read_only_fields = ["updated_at"]
         extra_kwargs = {"list_price": {"min_value": 0}}
 
+    def _ensure_free(self, value, *, as_kind: str):
+        # A scan finds products by barcode, SKU or alternative code: none may
+        # already be another product's (inventory.services).
+        if value:
+            try:
+                services.product_code_ensure_free(
+                    code=value, product=self.instance, as_kind=as_kind, field=as_kind
+                )
+            except ProductCodeTaken as exc:
+                raise serializers.ValidationError(exc.message, code=exc.code) from exc
+        return value
+
+    def validate_sku(self, value):
+        return self._ensure_free(value, as_kind="sku")
+
     def validate_barcode(self, value):
         # No barcode is NULL, not "": many products may lack one.
-        return value or None
+        return self._ensure_free(value, as_kind="barcode") or None
 
 
 class ProductUpdateSerializer(ProductSerializer):

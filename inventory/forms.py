@@ -57,13 +57,15 @@ class _ReasonMixin:
 
 
 class ScanForm(forms.Form):
-    """One scan: the barcode the scanner typed (it presses Enter) and how many
-    units it stands for, 1 unless the picker changed it."""
+    """One scan: the code the scanner typed (it presses Enter) and how many
+    units it stands for, 1 unless the picker changed it. The code may be the
+    product's barcode, its SKU or one of its alternative codes: whatever
+    label is on the shelf (``inventory.selectors.product_by_code``)."""
 
-    barcode = forms.CharField(
-        label=_("Scan or type a barcode"),
+    code = forms.CharField(
+        label=_("Scan or type a barcode, SKU or code"),
         max_length=64,
-        error_messages={"required": _("Scan a barcode first.")},
+        error_messages={"required": _("Scan a code first.")},
         # The scanner is a keyboard: the field holds the focus, and the
         # tablet's on-screen keyboard stays away unless asked for.
         widget=forms.TextInput(
@@ -86,6 +88,14 @@ class ScanForm(forms.Form):
         initial=1,
         widget=forms.NumberInput(attrs=NUMERIC),
     )
+
+    def __init__(self, data=None, *args, **kwargs):
+        # The field was called "barcode" before SKUs and alternative codes
+        # were accepted: a page loaded before the change still posts that.
+        if data is not None and "code" not in data and "barcode" in data:
+            data = data.copy()
+            data["code"] = data["barcode"]
+        super().__init__(data, *args, **kwargs)
 
     def clean_quantity(self) -> int:
         return self.cleaned_data.get("quantity") or 1

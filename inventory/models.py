@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 
@@ -34,9 +35,65 @@ class Product(models.Model):
                 condition=Q(list_price__gte=0), name="product_price_not_negative"
             ),
         ]
+        # A scan is looked up ignoring case (inventory.selectors.product_by_code):
+        # these expression indexes keep that an index probe, not a table scan.
+        indexes = [
+            models.Index(Upper("barcode"), name="product_barcode_upper"),
+            models.Index(Upper("sku"), name="product_sku_upper"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sku} · {self.name}"
+
+
+class ProductCode(models.Model):
+    """Another code a product is labelled with on the shelf: a supplier's
+    EAN, the warehouse's own label. A scan of it finds the product like its
+    barcode or SKU does (process 3.1).
+
+    Codes are unique ignoring case, here by constraint; that a code is not
+    also another product's barcode or SKU is checked by
+    ``inventory.services.product_code_ensure_free`` (no constraint spans
+    two tables).
+    """
+
+    class Kind(models.TextChoices):
+        SUPPLIER_EAN = "supplier_ean", _("Supplier's EAN")
+        INTERNAL_LABEL = "internal_label", _("Internal label")
+        OTHER = "other", _("Other")
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="codes", verbose_name=_("product")
+    )
+    code = models.CharField(
+        _("code"),
+        max_length=64,
+        help_text=_("Exactly as the scanner reads it; upper and lower case count as the same."),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    note = models.CharField(
+        _("note"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example which supplier prints it."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["product__sku", "code"]
+        verbose_name = _("alternative code")
+        verbose_name_plural = _("alternative codes")
+        constraints = [
+            # Also the index the scan lookup probes.
+            models.UniqueConstraint(
+                Upper("code"),
+                name="product_code_unique_ignoring_case",
+                violation_error_message=_("This code is already in use."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
 
 
 class Warehouse(models.Model):

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from .exceptions import InsufficientStock, StockRuleError
-from .models import Product, StockItem, StockMovement, Warehouse
+from .exceptions import InsufficientStock, ProductCodeInvalid, ProductCodeTaken, StockRuleError
+from .models import Product, ProductCode, StockItem, StockMovement, Warehouse
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -30,6 +31,68 @@ def warehouse_default() -> Warehouse:
             code="MAIN", defaults={"name": "主仓库", "is_default": True}
         )
     return warehouse
+
+
+# --- product codes: what a scan may name -------------------------------------
+
+# Lazy: read in the language of whoever is refused, not the one at import.
+CODE_USE_MESSAGES = {
+    "barcode": gettext_lazy("'%(code)s' is already the barcode of %(product)s."),
+    "sku": gettext_lazy("'%(code)s' is already the SKU of %(product)s."),
+    "code": gettext_lazy("'%(code)s' is already an alternative code of %(product)s."),
+}
+
+
+def product_code_ensure_free(
+    *,
+    code: str,
+    product: Product | None,
+    as_kind: str,
+    field: str,
+    code_id: int | None = None,
+) -> None:
+    """Refuse a code that would make a scan ambiguous (process 3.1).
+
+    A scan looks for a code among all barcodes, SKUs and alternative codes
+    at once, ignoring case, so no code may name two products. ``as_kind``
+    says what the code is about to become for ``product`` (None: a product
+    not saved yet): its ``barcode``, its ``sku``, or an alternative
+    ``code`` (``code_id``: the row being edited). A product's barcode may
+    equal its own SKU or alternative code, since a scan still finds the
+    right product; a new alternative code may not repeat anything, as it
+    adds nothing but a second row to keep in step. The error names the
+    product that has the code, so the user knows where to look.
+    """
+    from .selectors import code_uses  # selectors import this module's warehouse_default
+
+    for use in code_uses(code=code):
+        same_product = product is not None and use.product.pk == product.pk
+        if use.kind == "code" and code_id is not None and use.code_id == code_id:
+            continue  # the row being edited
+        if same_product and as_kind != "code":
+            continue
+        message = CODE_USE_MESSAGES[use.kind] % {"code": code.strip(), "product": use.product}
+        raise ProductCodeTaken(message, fields={field: [message]})
+
+
+@transaction.atomic
+def product_code_add(
+    *, product: Product, code: str, kind: str = ProductCode.Kind.OTHER, note: str = ""
+) -> ProductCode:
+    """Give ``product`` another code a scan finds it by (a supplier's EAN,
+    an internal label). Refused if any product already answers to it."""
+    code = (code or "").strip()
+    if not code:
+        raise ProductCodeInvalid(
+            _("Enter the code."), fields={"code": [_("This field is required.")]}
+        )
+    product_code_ensure_free(code=code, product=product, as_kind="code", field="code")
+    try:
+        with transaction.atomic():
+            return ProductCode.objects.create(product=product, code=code, kind=kind, note=note)
+    except IntegrityError as exc:  # added meanwhile in another session: the unique constraint
+        message = _("'%(code)s' is already in use: it was added meanwhile.") % {"code": code}
+        raise ProductCodeTaken(message, fields={"code": [message]}) from exc
 
 
 def _lock_stock_items(*, product_ids: Iterable[int], warehouse: Warehouse) -> dict[int, StockItem]:

@@ -27,6 +27,7 @@ from orders.models import Order, OrderLine, OrderStatus
 from orders_site.errors import DomainError
 
 from . import forms, selectors
+from .exceptions import UnknownProductCode
 from .models import StockItem
 
 S = OrderStatus
@@ -261,19 +262,19 @@ def start(request, number: str):
 @warehouse_view
 @require_POST
 def scan(request, number: str):
-    """One scan: find the product by its barcode and confirm it as picked.
-    A barcode not on the order, an unknown one or more than ordered is
-    refused by the service (or here, for an unknown barcode) and nothing is
-    recorded."""
+    """One scan: find the product by the code on its label (barcode, SKU or
+    alternative code) and confirm it as picked. A product not on the order,
+    an unknown code or more than ordered is refused by the service (or here,
+    for an unknown code, saying where it looked) and nothing is recorded."""
     order = _order(number)
     form = forms.ScanForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return redirect(_pick_url(order))
-    barcode = form.cleaned_data["barcode"]
-    product = selectors.product_by_barcode(barcode=barcode)
+    code = form.cleaned_data["code"]
+    product = selectors.product_by_code(code=code)
     if product is None:
-        messages.error(request, _("No product has barcode %(code)s.") % {"code": barcode})
+        messages.error(request, UnknownProductCode(code).message)
         return redirect(_pick_url(order))
     try:
         line = services.order_record_pick(

@@ -39,6 +39,7 @@ from integrations.filters import IdFilter, IsoDateTimeFilter
 from integrations.idempotency import IdempotentCreateMixin
 from integrations.permissions import ModelPermissions, ViewPermission
 from inventory import selectors as inventory_selectors
+from inventory.exceptions import UnknownProductCode
 from inventory.models import Product
 from shipping import selectors as shipping_selectors
 from shipping.api import ShippingDocumentSerializer
@@ -400,8 +401,35 @@ TRANSITION_INPUT = {
 
 
 class PickInSerializer(serializers.Serializer):
-    barcode = serializers.CharField(max_length=64)
+    code = serializers.CharField(
+        max_length=64,
+        required=False,
+        help_text=_(
+            "What the scanner read: the product's barcode, its SKU (any case) or one of its "
+            "alternative codes (a supplier's EAN, an internal label). Send this or barcode."
+        ),
+    )
+    barcode = serializers.CharField(
+        max_length=64,
+        required=False,
+        help_text=_(
+            "The same as code, under its older name, kept for existing clients: it is looked "
+            "up the same way (barcode, SKU or alternative code). Send this or code."
+        ),
+    )
     quantity = serializers.IntegerField(min_value=1, max_value=100_000, default=1)
+
+    def validate(self, data):
+        given = [name for name in ("code", "barcode") if data.get(name)]
+        if not given:
+            raise serializers.ValidationError({"code": [_("Send the scanned code.")]})
+        if len(given) == 2 and data["code"] != data["barcode"]:
+            message = _("Send code or barcode, not two different codes.")
+            raise serializers.ValidationError({"code": [message], "barcode": [message]})
+        # Errors about the code are reported under the name the client used.
+        data["field"] = given[0]
+        data["code"] = data[given[0]]
+        return data
 
 
 class PickOutSerializer(serializers.Serializer):
@@ -682,7 +710,7 @@ class OrderViewSet(
         return Response(OrderEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Confirm picked units by barcode scan (process 3.1)",
+        summary="Confirm picked units by scanning a barcode, SKU or other code (process 3.1)",
         request=PickInSerializer,
         responses={201: PickOutSerializer, **ERRORS, 409: CONFLICT},
     )
@@ -691,19 +719,22 @@ class OrderViewSet(
         order = self.get_object()
         payload = PickInSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        barcode = payload.validated_data["barcode"].strip()
-        product = inventory_selectors.product_by_barcode(barcode=barcode)
+        code, field = payload.validated_data["code"], payload.validated_data["field"]
+        product = inventory_selectors.product_by_code(code=code)
         if product is None:
-            raise OrderInvalid(
-                _("No product has barcode %(code)s.") % {"code": barcode},
-                fields={"barcode": [_("Unknown barcode.")]},
+            raise UnknownProductCode(code, field=field)
+        try:
+            line = services.order_record_pick(
+                order=order,
+                user=request.user,
+                product=product,
+                quantity=payload.validated_data["quantity"],
             )
-        line = services.order_record_pick(
-            order=order,
-            user=request.user,
-            product=product,
-            quantity=payload.validated_data["quantity"],
-        )
+        except OrderInvalid as exc:
+            # The service reports the code under "barcode": use the client's name.
+            if field != "barcode" and "barcode" in exc.fields:
+                exc.fields[field] = exc.fields.pop("barcode")
+            raise
         return Response(PickOutSerializer(line).data, status=status.HTTP_201_CREATED)
 
     # Transitions: POST /api/v1/orders/{number}/{transition-name}/

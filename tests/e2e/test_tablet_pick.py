@@ -153,3 +153,77 @@ def test_screenshot_tablet_pick_check_and_pack(live_server, page, demo, screensh
         link = page.locator(f"a[data-document={kind}]")
         expect(link).to_have_attribute("href", f"/logistics/documents/{document.pk}/")
     page.screenshot(path=str(screenshot_dir / "tablet-packed.png"))
+
+
+def test_screenshot_tablet_pick_by_sku_and_alternative_code(
+    live_server, page, demo, screenshot_dir
+):
+    """Issue 12 item 1: the scanner reads whatever label is on the shelf. The
+    SKU printed largest on the pick line, and a supplier's EAN or the
+    warehouse's own label, count like the barcode does."""
+    base = live_server.url
+    page.set_viewport_size(LANDSCAPE)
+    order = Order.objects.get(status="approved")  # PUMP-100 × 10, CTRL-PRO × 2
+    pump = Product.objects.get(sku="PUMP-100")
+    controller = Product.objects.get(sku="CTRL-PRO")
+    # the demo's alternative codes: the pump's supplier EAN, the controller's label
+    supplier_ean = pump.codes.get(kind="supplier_ean").code
+    label = controller.codes.get(kind="internal_label").code
+
+    # given the picker has started the pick
+    login(page, base, "warehouse", next_url=f"/warehouse/{order.number}/pick/")
+    with page.expect_navigation():
+        page.locator(f"form[action$='/{order.number}/start/'] button").click()
+    assert scan_has_focus(page)
+    pump_line = page.locator("[data-line='PUMP-100']")
+    controller_line = page.locator("[data-line='CTRL-PRO']")
+
+    # when the scanner reads the pump's SKU from the shelf label
+    scanner(page, "PUMP-100")
+    # then the pump line counts it, on a green banner, the line marked
+    expect(pump_line.locator(".count__picked")).to_have_text("1")
+    expect(page.locator(".banner--success")).to_contain_text("PUMP-100")
+    assert "is-scanned" in pump_line.get_attribute("class")
+    assert scan_has_focus(page)
+    page.screenshot(path=str(screenshot_dir / "tablet-pick-sku.png"))
+
+    # when it reads the controller's internal label, then the controller counts one
+    scanner(page, label)
+    expect(controller_line.locator(".count__picked")).to_have_text("1")
+    # when it reads the supplier's EAN on the pump's box, then the pump counts one more
+    scanner(page, supplier_ean)
+    expect(pump_line.locator(".count__picked")).to_have_text("2")
+    # and a SKU typed in lower case by hand counts too
+    scanner(page, "ctrl-pro")
+    expect(controller_line.locator(".count__picked")).to_have_text("2")
+
+    # when the SKU of a product that is not on the order is scanned
+    scanner(page, "VALVE-DN25")
+    # then it is found, refused as not on the order, and nothing is counted
+    expect(page.locator(".banner--error")).to_contain_text("VALVE-DN25")
+    expect(pump_line.locator(".count__picked")).to_have_text("2")
+    assert order.lines.filter(picked_quantity__gt=0).count() == 2
+
+
+def test_tablet_unknown_code_says_which_codes_were_tried(live_server, browser, demo):
+    # given a picker reading English, on an order being picked (VALVE-DN50 × 6)
+    page = browser.new_page(viewport=LANDSCAPE, locale="en-US")
+    page.set_default_timeout(15_000)
+    order = Order.objects.get(status="picking")
+    line = order.lines.get()
+    login(page, live_server.url, "warehouse", next_url=f"/warehouse/{order.number}/pick/")
+    assert scan_has_focus(page)
+    valve_line = page.locator("[data-line='VALVE-DN50']")
+    expect(valve_line.locator(".count__picked")).to_have_text("0")
+
+    # when the scanner reads a code that no product has
+    scanner(page, "XYZ-404")
+    # then the red banner names the code and where it looked, and nothing is counted
+    expect(page.locator(".banner--error .banner__text")).to_have_text(
+        "No product has the code 'XYZ-404' (looked in barcodes, SKUs and alternative codes)."
+    )
+    expect(valve_line.locator(".count__picked")).to_have_text("0")
+    assert scan_has_focus(page)
+    line.refresh_from_db()
+    assert line.picked_quantity == 0
+    page.close()

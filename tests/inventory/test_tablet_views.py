@@ -1,6 +1,7 @@
 """The warehouse tablet screens (process 3.1–3.3): the queue, pick with
 scan-to-confirm, quality check, pack; refusals change nothing."""
 
+import html
 import re
 from decimal import Decimal
 
@@ -74,11 +75,11 @@ def snapshot(order):
 def banner(response) -> str:
     """The text of the page's banners, whitespace collapsed."""
     found = re.findall(r'<span class="banner__text">(.*?)</span>', response.content.decode(), re.S)
-    return " ".join(" ".join(text.split()) for text in found)
+    return html.unescape(" ".join(" ".join(text.split()) for text in found))
 
 
-def scan(client, order, barcode, quantity=""):
-    return client.post(url("scan", order), {"barcode": barcode, "quantity": quantity}, follow=True)
+def scan(client, order, code, quantity=""):
+    return client.post(url("scan", order), {"code": code, "quantity": quantity}, follow=True)
 
 
 # --- access -------------------------------------------------------------------
@@ -321,10 +322,14 @@ def test_the_whole_warehouse_path_through_the_tablet_screens(
     "case, expected",
     [
         ("not_on_order", "VALVE-1 is not on this order."),
-        ("unknown", "No product has barcode 0000000000000."),
+        (
+            "unknown",
+            "No product has the code '0000000000000' "
+            "(looked in barcodes, SKUs and alternative codes).",
+        ),
         ("over_pick", "Only 1 more of PUMP-1 to pick."),
         ("already_picked", "All of PUMP-1 is already picked."),
-        ("no_barcode", "Scan a barcode first."),
+        ("no_barcode", "Scan a code first."),
         ("zero", "Ensure this value is greater than or equal to 1."),
     ],
 )

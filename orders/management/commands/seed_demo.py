@@ -18,8 +18,8 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from inventory.models import Product, StockItem
-from inventory.services import stock_receive, warehouse_default
+from inventory.models import Product, ProductCode, StockItem
+from inventory.services import product_code_add, stock_receive, warehouse_default
 from orders import demo, roles
 from orders.models import Customer, Order, OrderStatus
 from orders.services import LineInput, order_create, order_record_contact
@@ -44,6 +44,14 @@ PRODUCTS = [
     ("GAUGE-10", "压力表 0–1.0MPa", "6901234500066", "pcs", "65.00", 150, "B-03-04"),
     ("FILTER-Y", "Y 型过滤器 DN32", "6901234500073", "pcs", "132.00", 8, "B-04-01"),
     ("CTRL-PRO", "智能水泵控制器", "6901234500080", "pcs", "1280.00", 25, "D-01-01"),
+]
+
+# Labels other than the product's own barcode that the shelves carry: the
+# pump's box has its supplier's EAN, the controller an internal label. A scan
+# of either on the pick screen finds the product.
+PRODUCT_CODES = [
+    ("PUMP-100", "6925678000128", ProductCode.Kind.SUPPLIER_EAN, "供应商条码"),
+    ("CTRL-PRO", "WH-D01-CTRL", ProductCode.Kind.INTERNAL_LABEL, "仓库货架标签"),
 ]
 
 CUSTOMERS = [
@@ -267,6 +275,11 @@ class Command(BaseCommand):
                 )
                 StockItem.objects.filter(product=product, warehouse=warehouse).update(
                     bin_location=bin_location
+                )
+        for sku, code, kind, note in PRODUCT_CODES:
+            if not ProductCode.objects.filter(code=code).exists():
+                product_code_add(
+                    product=Product.objects.get(sku=sku), code=code, kind=kind, note=note
                 )
         carriers_ensure_defaults()
         sf = Carrier.objects.get(code="sf")
