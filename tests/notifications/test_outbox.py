@@ -379,7 +379,7 @@ def test_the_order_page_lists_the_emails_it_caused(people, product, boss):
 
 
 def test_a_manager_adds_a_webhook_in_the_admin_and_then_sees_its_secret(manager):
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(manager)
     add_url = reverse("admin:notifications_webhooksubscription_add")
     assert b"Signing secret" not in client.get(add_url).content  # not made up before saving
@@ -405,7 +405,7 @@ def test_a_manager_adds_a_webhook_in_the_admin_and_then_sees_its_secret(manager)
 
 def test_the_admin_refuses_a_webhook_to_an_inward_address(manager, settings):
     settings.NOTIFY_WEBHOOK_ALLOWED_HOSTS = []
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(manager)
     add_url = reverse("admin:notifications_webhooksubscription_add")
     for url in ["http://127.0.0.1:8000/hooks", "169.254.169.254/latest/meta-data/"]:

@@ -52,7 +52,7 @@ def directives(header: str) -> dict[str, list[str]]:
     "path, user",
     [
         ("/accounts/login/", None),
-        ("/", "sales"),
+        ("/orders/", "sales"),
         ("/warehouse/", "warehouse_user"),
         ("/admin/", "manager"),
         ("/api/docs/", None),
