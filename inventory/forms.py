@@ -10,7 +10,7 @@ from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from orders.forms import PackageForm
+from orders.forms import PackageForm, package_formset_class
 
 # Reasons pickers and checkers give most often; "other" asks for words. The
 # chosen reason is stored as text (in the picker's language, followed by what
@@ -215,9 +215,7 @@ class TabletPackageForm(PackageForm):
             self.fields[name].widget.attrs.update(NUMERIC)
 
 
-PackageFormSet = forms.formset_factory(
-    TabletPackageForm, extra=0, min_num=1, validate_min=True, max_num=200, validate_max=True
-)
+PackageFormSet = package_formset_class(TabletPackageForm)
 
 
 def packages_from(formset) -> list[dict[str, Any]]:

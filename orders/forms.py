@@ -491,9 +491,35 @@ class PackageForm(forms.Form):
     )
 
 
-PackageFormSet = forms.formset_factory(
-    PackageForm, extra=0, min_num=1, validate_min=True, max_num=200, validate_max=True
-)
+class BasePackageFormSet(forms.BaseFormSet):
+    """Packages of one order: Django's own "Please submit at least 1 form."
+    says nothing to a packer; these say what to do."""
+
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_few_forms": _(
+            "Add at least one package, with its weight, before packing."
+        ),
+        "too_many_forms": _(
+            "At most %(num)d packages per order: pack the goods into fewer cartons."
+        ),
+    }
+
+
+def package_formset_class(form_class):
+    """The package formset of ``form_class`` (desktop or tablet)."""
+    return forms.formset_factory(
+        form_class,
+        formset=BasePackageFormSet,
+        extra=0,
+        min_num=1,
+        validate_min=True,
+        max_num=200,
+        validate_max=True,
+    )
+
+
+PackageFormSet = package_formset_class(PackageForm)
 
 
 class PackForm(NoteForm):

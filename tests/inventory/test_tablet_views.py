@@ -552,6 +552,20 @@ def test_packing_without_a_weight_is_refused(picker, customer, sales, root, pump
     assert not order.packages.exists() and not order.documents.exists()
 
 
+def test_packing_with_no_package_says_what_to_do(picker, customer, sales, root, pump):
+    # given an order to pack, and a packer who removed every package row
+    order = order_in("packing", customer=customer, sales=sales, root=root, lines=[(pump, 1)])
+    response = picker.post(
+        url("pack", order), {"packages-TOTAL_FORMS": "0", "packages-INITIAL_FORMS": "0"}
+    )
+    # then the page asks for a package, not "Please submit at least 1 form."
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Add at least one package, with its weight, before packing." in page
+    assert "Please submit" not in page
+    assert not order.packages.exists()
+
+
 def test_the_pack_screen_of_a_packed_order_links_its_newest_documents(
     picker, customer, sales, root, pump
 ):
