@@ -135,7 +135,9 @@ API_TOKEN_COOLOFF_MINUTES = env.int("API_TOKEN_COOLOFF_MINUTES", default=10)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/ is the product's own (make messages); locale_overrides/ fixes
+# Django's own Chinese where it ends sentences with an ASCII full stop.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "orders_site" / "locale_overrides"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
