@@ -1,14 +1,19 @@
 """Error pages: JSON in the API's error shape under /api/, HTML elsewhere."""
 
+from types import FunctionType
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from django.views import defaults
 from django.views import i18n as i18n_views
 
 from integrations.errors import api_json_400, api_json_403, api_json_404, api_json_500
 from notifications.services import preference_save
+from orders import roles
 from orders_site.limits import too_large_response
 
 
@@ -21,9 +26,91 @@ def handler400(request, exception=None):
 
 
 def handler403(request, exception=None):
+    """A page the user's role does not open: say whose page it is and lead
+    back to the user's own start page, rather than a bare "Forbidden"."""
     if request.path.startswith("/api/"):
         return api_json_403(request, exception)
-    return defaults.permission_denied(request, exception)
+    return render(request, "403.html", {"owners": page_owners(request)}, status=403)
+
+
+# Who works on a page, in the words of the 403 page. The integration role
+# works through the API only, so no page is its own.
+_ROLE_PAGE = {
+    roles.SALES: gettext_lazy("This is the sales team's page."),
+    roles.SALES_MANAGER: gettext_lazy("This is the sales managers' page."),
+    roles.WAREHOUSE: gettext_lazy("This is the warehouse's page."),
+    roles.LOGISTICS: gettext_lazy("This is the logistics team's page."),
+    roles.AFTER_SALES: gettext_lazy("This is the after-sales team's page."),
+}
+_ROLE_NAME = {
+    roles.SALES: gettext_lazy("the sales team"),
+    roles.SALES_MANAGER: gettext_lazy("sales managers"),
+    roles.WAREHOUSE: gettext_lazy("the warehouse"),
+    roles.LOGISTICS: gettext_lazy("the logistics team"),
+    roles.AFTER_SALES: gettext_lazy("the after-sales team"),
+}
+
+
+def page_owners(request) -> str:
+    """The 403 page's "This is the warehouse's page." or "This page is for
+    sales managers and the after-sales team.": the roles (``orders.roles``)
+    that hold every permission the page's view requires. The admin is the
+    sales managers'. Empty when it is no role's page (a superuser's only)."""
+    match = request.resolver_match
+    return owners_of(match.func, app_name=match.app_name) if match else ""
+
+
+def owners_of(view, *, app_name: str = "") -> str:
+    """:func:`page_owners` for a view of the URL namespace ``app_name``."""
+    if app_name == "admin":
+        return str(_ROLE_PAGE[roles.SALES_MANAGER])
+    required = required_permissions(view)
+    if not required:
+        return ""
+    owners = [
+        role
+        for role, held in roles.ROLE_PERMISSIONS.items()
+        if role in _ROLE_PAGE and required <= set(held)
+    ]
+    if not owners:
+        return ""
+    if len(owners) == 1:
+        return str(_ROLE_PAGE[owners[0]])
+    names = [str(_ROLE_NAME[role]) for role in owners]
+    listed = _("%(roles)s and %(last)s") % {
+        "roles": pgettext("between the items of a list", ", ").join(names[:-1]),
+        "last": names[-1],
+    }
+    return _("This page is for %(roles)s.") % {"roles": listed}
+
+
+def required_permissions(view) -> set[str]:
+    """The permissions ``permission_required`` checks before ``view``.
+
+    Django keeps them only in the decorator's closures: the view is wrapped
+    in a function whose closure holds the test ``check_perms``, whose own
+    closure holds ``perms``; further decorators (``login_required``,
+    ``require_GET``, ``warehouse_view``) wrap that again. So walk the
+    wrappers' closures and ``__wrapped__`` until the test turns up."""
+    found: set[str] = set()
+    seen: set[int] = set()
+    stack = [view]
+    while stack:
+        func = stack.pop()
+        if not isinstance(func, FunctionType) or id(func) in seen:
+            continue
+        seen.add(id(func))
+        cells = dict(zip(func.__code__.co_freevars, func.__closure__ or (), strict=True))
+        if func.__name__ == "check_perms" and "perms" in cells:
+            found |= set(cells["perms"].cell_contents)
+            continue
+        for cell in cells.values():
+            try:
+                stack.append(cell.cell_contents)
+            except ValueError:  # a cell not filled yet
+                continue
+        stack.append(getattr(func, "__wrapped__", None))
+    return found
 
 
 def handler404(request, exception=None):
