@@ -5,6 +5,9 @@ from . import dashboard, views
 app_name = "feedback"
 
 urlpatterns = [
+    # /improvement/ itself (the area of the top bar's link, typed or cut
+    # short) opens on the suggestions, the area's first tab.
+    path("", views.improvement_home, name="home"),
     # The managers' dashboard (issue 7 item 2): figures, stuck orders, targets.
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/targets/", dashboard.targets_save, name="targets"),

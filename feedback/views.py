@@ -60,6 +60,14 @@ def _page(request, items, size: int | None = None):
 @login_required
 @permission_required("feedback.view_suggestion", raise_exception=True)
 @require_GET
+def improvement_home(request):
+    """``/improvement/``: the area opens on its suggestions, with the tabs."""
+    return redirect("feedback:suggestions")
+
+
+@login_required
+@permission_required("feedback.view_suggestion", raise_exception=True)
+@require_GET
 def suggestion_list(request):
     """Every suggestion, newest or most voted first, filtered by status and stage."""
     form = forms.SuggestionFilterForm(request.GET or None)
