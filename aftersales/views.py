@@ -171,12 +171,23 @@ def case_list(request):
 @permission_required("aftersales.add_case", raise_exception=True)
 def case_create(request):
     """Open a case on an order (``?order=<number>``); the form is the case's
-    type, subject, department, owner, the lines concerned and the due date."""
+    type, subject, department, owner, the lines concerned and the due date.
+    Without an order (the address typed or cut short) the page says where
+    cases are opened and asks for the order's number; a number no visible
+    order has is asked again (404)."""
     number = request.GET.get("order", "").strip()
-    order = get_object_or_404(
-        order_selectors.orders_visible_to(user=request.user).select_related("customer"),
-        number=number,
+    if not number:
+        return render(request, "aftersales/case_start.html", {"number": ""})
+    order = (
+        order_selectors.orders_visible_to(user=request.user)
+        .select_related("customer")
+        .filter(number=number)
+        .first()
     )
+    if order is None:
+        return render(
+            request, "aftersales/case_start.html", {"number": number, "unknown": True}, status=404
+        )
     order_url = reverse("orders:detail", args=[order.number])
     if not selectors.can_open_case(order=order, user=request.user):
         # Not offered on the order page; a post anyway (a stale page) gets
