@@ -16,6 +16,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Product
+from shipping.models import Carrier
 
 from . import roles, services
 from .models import Customer, CustomerContact, Order, OrderLine, OrderStatus
@@ -545,6 +546,14 @@ class ShipForm(NoteForm):
     carrier = forms.CharField(label=_("Carrier"), max_length=100)
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=64)
     field_order = ["carrier", "tracking_number", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each active carrier's format in words, as the refusal would say it.
+        self.fields["tracking_number"].help_text = " ".join(
+            carrier.tracking_number_format
+            for carrier in Carrier.objects.filter(is_active=True).order_by("name")
+        )
 
 
 class ConfirmDeliveryForm(NoteForm):

@@ -60,6 +60,15 @@ class ShipForm(forms.Form):
         # The page's script shows only the chosen carrier's services.
         self.fields["service"].widget.attrs["data-services"] = ""
         self.fields["carrier"].widget.attrs["data-carrier"] = ""
+        if auto_id := self["tracking_number"].auto_id:
+            self.fields["tracking_number"].widget.attrs["aria-describedby"] = f"{auto_id}-formats"
+
+    @property
+    def tracking_formats(self) -> list[tuple[str, str]]:
+        """(carrier code, its tracking-number format in words) for the help
+        beside the field: every carrier's without a script, the chosen
+        one's with it (tracking-formats.js)."""
+        return [(code, c.tracking_number_format) for code, c in self.carriers.items()]
 
     def service_kwargs(self) -> dict:
         """What ``order_ship`` takes: the carrier and service as objects, the

@@ -10,9 +10,106 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from orders.regions import PROVINCES
+
+# --- a tracking-number pattern in words -------------------------------------
+
+# The character classes a carrier's pattern is written with, as words and as
+# characters for an example number. A pattern made of these, literal
+# characters and {n} / {m,n} counts (and | between alternatives) is told in
+# words; any other regular expression is quoted as it is.
+_CLASSES = {
+    r"\d": ("digit", "1234567890"),
+    "[0-9]": ("digit", "1234567890"),
+    "[A-Z]": ("letter", "ABCDEFGHIJ"),
+    "[A-Za-z]": ("letter", "ABCDEFGHIJ"),
+    "[a-zA-Z]": ("letter", "ABCDEFGHIJ"),
+    "[A-Z0-9]": ("alnum", "A1B2C3D4E5"),
+    "[0-9A-Z]": ("alnum", "A1B2C3D4E5"),
+    r"[A-Z\d]": ("alnum", "A1B2C3D4E5"),
+    r"[\dA-Z]": ("alnum", "A1B2C3D4E5"),
+}
+_CLASS_TOKEN = re.compile("|".join(re.escape(c) for c in sorted(_CLASSES, key=len, reverse=True)))
+_COUNT = re.compile(r"\{(\d{1,3})(?:,(\d{1,3}))?\}")
+_LITERAL = re.compile(r"[A-Za-z0-9-]|\\[-.#/ ]")
+
+
+def _count_words(kind: str, low: int, high: int) -> str:
+    if low == high:
+        if kind == "digit":
+            return ngettext("%(n)s digit", "%(n)s digits", low) % {"n": low}
+        if kind == "letter":
+            return ngettext("%(n)s letter", "%(n)s letters", low) % {"n": low}
+        return ngettext("%(n)s letter or digit", "%(n)s letters or digits", low) % {"n": low}
+    words = {
+        "digit": gettext("%(low)s to %(high)s digits"),
+        "letter": gettext("%(low)s to %(high)s letters"),
+        "alnum": gettext("%(low)s to %(high)s letters or digits"),
+    }
+    return words[kind] % {"low": low, "high": high}
+
+
+def _describe_sequence(pattern: str) -> tuple[str, str] | None:
+    """``SF\\d{12}`` → ("SF + 12 digits", "SF123456789012"), or None."""
+    parts: list[str] = []
+    example = ""
+    literal = ""
+    pos = 0
+    while pos < len(pattern):
+        token = _CLASS_TOKEN.match(pattern, pos)
+        if token is None:
+            char = _LITERAL.match(pattern, pos)
+            if char is None or _COUNT.match(pattern, char.end()):
+                return None
+            literal += char.group(0)[-1]
+            pos = char.end()
+            continue
+        kind, sample = _CLASSES[token.group(0)]
+        pos = token.end()
+        count = _COUNT.match(pattern, pos)
+        low, high = 1, 1
+        if count:
+            low = int(count.group(1))
+            high = int(count.group(2)) if count.group(2) else low
+            pos = count.end()
+        if pos < len(pattern) and pattern[pos] in "?*+":
+            return None
+        if literal:
+            parts.append(literal)
+            example += literal
+            literal = ""
+        parts.append(_count_words(kind, low, high))
+        example += (sample * (high // len(sample) + 1))[:high]
+    if literal:
+        parts.append(literal)
+        example += literal
+    return (" + ".join(parts), example) if parts else None
+
+
+def tracking_pattern_words(pattern: str) -> tuple[str, str] | None:
+    """A carrier's tracking-number pattern in words, with an example number
+    that matches it, in the reader's language; None for a pattern these
+    words cannot say."""
+    body = pattern.removeprefix("^").removesuffix("$")
+    if body.startswith("(?:") and body.endswith(")") and body.count("(") == 1:
+        body = body[3:-1]
+    if any(c in body for c in "()"):
+        return None
+    described = [_describe_sequence(alternative) for alternative in body.split("|")]
+    if not described or None in described:
+        return None
+    words = described[0][0]
+    for other, _example in described[1:]:
+        words = gettext("%(first)s or %(second)s") % {"first": words, "second": other}
+    example = described[0][1]
+    try:
+        matches = re.fullmatch(pattern, example) is not None
+    except re.error:
+        return None
+    return (words, example) if matches else (words, "")
 
 
 class Carrier(models.Model):
@@ -45,6 +142,31 @@ class Carrier(models.Model):
         if not self.tracking_url_template or not tracking_number:
             return ""
         return self.tracking_url_template.replace("{tracking_number}", tracking_number)
+
+    @property
+    def tracking_number_format(self) -> str:
+        """The tracking-number pattern as a sentence logistics can act on, in
+        the reader's language: "SF Express tracking numbers are SF + 12
+        digits (e.g. SF123456789012)." Derived from the pattern, so it
+        follows whatever the admin sets there; a pattern too intricate for
+        words is quoted."""
+        described = tracking_pattern_words(self.tracking_number_pattern)
+        if described is None:
+            return gettext("%(carrier)s tracking numbers must match the pattern %(pattern)s.") % {
+                "carrier": self.name,
+                "pattern": self.tracking_number_pattern,
+            }
+        words, example = described
+        if example:
+            return gettext("%(carrier)s tracking numbers are %(format)s (e.g. %(example)s).") % {
+                "carrier": self.name,
+                "format": words,
+                "example": example,
+            }
+        return gettext("%(carrier)s tracking numbers are %(format)s.") % {
+            "carrier": self.name,
+            "format": words,
+        }
 
     def tracking_number_valid(self, tracking_number: str) -> bool:
         try:

@@ -61,7 +61,9 @@ def shipment_ship(
 ) -> Shipment:
     """Record the hand-over: a known, active carrier, a tracking number that
     matches the carrier's pattern, and a reason when logistics chooses another
-    carrier than the rules proposed. Raises ``OrderInvalid`` naming the field."""
+    carrier than the rules proposed. Raises ``OrderInvalid`` naming the field;
+    a refused tracking number is told the carrier's format in words
+    (``Carrier.tracking_number_format``), on the page and in the API alike."""
     _refuse_archived(order)
     errors: dict[str, list[str]] = {}
     if isinstance(carrier, str):
@@ -72,9 +74,12 @@ def shipment_ship(
     if not tracking_number:
         errors["tracking_number"] = [_("This field is required.")]
     elif carrier is not None and not carrier.tracking_number_valid(tracking_number):
+        # The second message says what would be accepted, so logistics can
+        # see a typo (or the wrong carrier) without asking anyone.
         errors["tracking_number"] = [
             _("%(number)s is not a %(carrier)s tracking number.")
-            % {"number": tracking_number, "carrier": carrier.name}
+            % {"number": tracking_number, "carrier": carrier.name},
+            carrier.tracking_number_format,
         ]
     if isinstance(service, str) and carrier is not None:
         code = service.strip()
