@@ -11,17 +11,19 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Product
 from shipping.models import Carrier
 
-from . import roles, services
+from . import roles, selectors, services
 from .models import Customer, CustomerContact, Order, OrderLine, OrderStatus
 from .reasons import ADJUSTMENT_REASON_LABELS, CANCEL_REASON_LABELS, reason_label  # noqa: F401
+from .regions import PROVINCES
 from .services import LineInput
+from .validators import LANDLINE_RE, MOBILE_RE, normalise_phone
 
 
 def _label(model, name: str):
@@ -119,6 +121,71 @@ class OrderFilterForm(forms.Form):
 # --- intake (process 1) ------------------------------------------------------
 
 
+class CustomerRefField(forms.Field):
+    """An existing customer, named by its number or its phone.
+
+    The intake page's script turns the input into a search (name, company or
+    phone; ``views.customer_search``) that fills in the number of the
+    customer picked; without the script the same input takes the number or
+    the phone as typed. So the page never lists every customer."""
+
+    widget = forms.TextInput(
+        attrs={
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "placeholder": _("Type a name, company or phone"),
+            "data-customer-input": "",
+        }
+    )
+    default_error_messages = {
+        "invalid": _("Pick a customer from the search, or enter a customer number or phone."),
+        "not_found": _("No customer has this number or phone."),
+        "ambiguous": _(
+            "Several customers have this phone (%(choices)s): enter the customer number."
+        ),
+    }
+
+    def __init__(self, *, queryset: QuerySet | None = None, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            _("Pick from the list as you type; without it, enter the customer number or phone."),
+        )
+        super().__init__(**kwargs)
+        self.queryset = queryset if queryset is not None else Customer.objects.all()
+
+    def prepare_value(self, value):
+        return value.pk if isinstance(value, Customer) else value
+
+    def to_python(self, value) -> Customer | None:
+        if isinstance(value, Customer):
+            return value
+        text = normalise_phone(str(value or "")).strip()
+        if not text:
+            return None
+        if MOBILE_RE.match(text) or LANDLINE_RE.match(text):
+            # A mobile may be stored with or without +86 / 86.
+            core = text[-11:]
+            variants = {core, f"+86{core}", f"86{core}"} if MOBILE_RE.match(text) else {text}
+            matches = list(self.queryset.filter(phone__in=variants).order_by("pk")[:6])
+            if len(matches) == 1:
+                return matches[0]
+            if matches:
+                choices = ", ".join(f"{c.pk} {c}" for c in matches[:5])
+                raise ValidationError(
+                    self.error_messages["ambiguous"], code="ambiguous", params={"choices": choices}
+                )
+            raise ValidationError(self.error_messages["not_found"], code="not_found")
+        if text.isascii() and text.isdigit() and len(text) <= 9:
+            customer = self.queryset.filter(pk=int(text)).first()
+            if customer is None:
+                raise ValidationError(self.error_messages["not_found"], code="not_found")
+            return customer
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+    def has_changed(self, initial, data) -> bool:
+        return str(self.prepare_value(initial) or "") != str(data or "").strip()
+
+
 class OrderForm(forms.Form):
     """The order's own fields, and whether its customer exists or is new."""
 
@@ -130,11 +197,7 @@ class OrderForm(forms.Form):
         initial=EXISTING,
         widget=forms.RadioSelect,
     )
-    customer = forms.ModelChoiceField(
-        label=_("Choose a customer"),
-        required=False,
-        queryset=Customer.objects.order_by("name", "pk"),
-    )
+    customer = CustomerRefField(label=_("Find customer"), required=False)
     channel = forms.ChoiceField(
         label=_label(Order, "channel"),
         choices=Order.Channel.choices,
@@ -154,10 +217,31 @@ class OrderForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, can_add_customer: bool = True, **kwargs):
+    def __init__(
+        self, *args, can_add_customer: bool = True, customers: QuerySet | None = None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         if not can_add_customer:
             self.fields["customer_mode"].choices = [(self.EXISTING, _("Existing customer"))]
+        if customers is not None:
+            self.fields["customer"].queryset = customers
+        if auto_id := self["customer"].auto_id:
+            self.fields["customer"].widget.attrs["aria-describedby"] = (
+                f"{auto_id}-chosen {auto_id}-help"
+            )
+
+    def chosen_customer(self) -> Customer | None:
+        """The customer the field names now, to show beside it: the order's
+        on the edit page, the one typed or picked when the form comes back."""
+        if not self.is_bound:
+            initial = self.get_initial_for_field(self.fields["customer"], "customer")
+            return initial if isinstance(initial, Customer) else None
+        if hasattr(self, "cleaned_data"):
+            return self.cleaned_data.get("customer")
+        try:
+            return self.fields["customer"].clean(self["customer"].data)
+        except ValidationError:
+            return None
 
     @property
     def wants_new_customer(self) -> bool:
@@ -344,7 +428,10 @@ class IntakeForms:
                 for ln in order.lines.select_related("product")
             ]
         self.order_form = OrderForm(
-            data, initial=order_initial, can_add_customer=self.can_add_customer
+            data,
+            initial=order_initial,
+            can_add_customer=self.can_add_customer,
+            customers=selectors.customers_visible_to(user=user),
         )
         if data is not None and self.new_customer:
             self.customer_form = CustomerForm(data, prefix="customer", user=user)
@@ -418,6 +505,147 @@ class IntakeForms:
             self.order_form.add_error(key, message)
         else:
             self.order_form.add_error(None, f"{key}: {message}")
+
+
+class _CheckOrderForm(forms.Form):
+    order = forms.CharField(required=False, max_length=20)
+    customer = CustomerRefField(label=_("Find customer"), required=False)
+    requested_delivery_date = forms.DateField(
+        label=_label(Order, "requested_delivery_date"), required=False
+    )
+
+    def __init__(self, *args, customers: QuerySet, orders: QuerySet[Order], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = customers
+        self.orders = orders
+
+    def clean_order(self) -> Order | None:
+        number = self.cleaned_data["order"].strip()
+        if not number:
+            return None
+        order = self.orders.filter(number=number).first()
+        if order is None:
+            raise ValidationError(_("No order has this number."), code="not_found")
+        return order
+
+
+class _CheckCustomerForm(forms.Form):
+    """What of a new customer the review looks at: the address (transit
+    days) and, from who may set it, the credit limit."""
+
+    province = forms.ChoiceField(
+        label=_label(Customer, "province"), required=False, choices=[("", ""), *PROVINCES]
+    )
+    city = forms.CharField(label=_label(Customer, "city"), required=False, max_length=50)
+    credit_limit = forms.DecimalField(
+        label=_label(Customer, "credit_limit"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0"),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "credit_limit" not in services.customer_fields_for(user):
+            del self.fields["credit_limit"]
+
+
+class IntakeCheck:
+    """The intake form as it stands, for the live review check: sales sees
+    the findings the manager's review will make (process 2.1) while still on
+    the phone (process 1.2). What is filled in is checked, what is still
+    empty waits (a line without a product, a date not chosen yet); what is
+    malformed is an error naming its field. It only reads: the arguments of
+    ``selectors.findings_compute`` come out, nothing is saved.
+
+    It takes the intake form's own field names, so the page posts itself;
+    ``order`` (a number) checks an edit against that order (its warehouse,
+    its prices, its credit exposure left out). In errors ``lines[i].field``
+    is the form's row ``i`` (``lines-i-field``)."""
+
+    _LINE = re.compile(r"lines-(\d{1,4})-product")
+    MAX_LINES = 500
+
+    def __init__(self, data, *, user):
+        self.data = data
+        self.user = user
+        self.can_set_price = user.has_perm("orders.set_line_price")
+        self.order_form = _CheckOrderForm(
+            data,
+            customers=selectors.customers_visible_to(user=user),
+            orders=selectors.orders_visible_to(user=user),
+        )
+        self.new_customer = (
+            user.has_perm("orders.add_customer") and data.get("customer_mode") == OrderForm.NEW
+        )
+        self.customer_form = _CheckCustomerForm(data, prefix="customer", user=user)
+        rows = sorted({int(m[1]) for key in data if (m := self._LINE.fullmatch(key))})
+        self.too_many = len(rows) > self.MAX_LINES
+        delete = forms.CheckboxInput()
+        self.line_forms = {
+            i: OrderLineForm(data, prefix=f"lines-{i}", can_set_price=self.can_set_price)
+            for i in ([] if self.too_many else rows)
+            if (data.get(f"lines-{i}-product") or "").strip()
+            and not delete.value_from_datadict(data, {}, f"lines-{i}-DELETE")
+        }
+        self.errors: dict[str, list[str]] = {}
+
+    def is_valid(self) -> bool:
+        self.errors = {}
+        for name, messages in self.order_form.errors.items():
+            self.errors[name] = list(messages)
+        if self.new_customer:
+            for name, messages in self.customer_form.errors.items():
+                self.errors[f"customer-{name}"] = list(messages)
+        if self.too_many:
+            self.errors["lines"] = [_("An order has at most %(n)s lines.") % {"n": self.MAX_LINES}]
+        for i, form in self.line_forms.items():
+            for name, messages in form.errors.items():
+                self.errors[f"lines[{i}].{name}"] = list(messages)
+        return not self.errors
+
+    def findings_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of ``selectors.findings_compute``."""
+        data = self.order_form.cleaned_data
+        order: Order | None = data.get("order")
+        kept = {}
+        if order is not None and not self.can_set_price:
+            # As order_update: a line without a price keeps the one its
+            # product has on the order.
+            kept = {ln.product_id: ln.unit_price for ln in order.lines.all()}
+        lines = []
+        for form in self.line_forms.values():
+            product, price = form.cleaned_data["product"], form.cleaned_data.get("unit_price")
+            if price is None:
+                price = kept.get(product.pk)
+            lines.append(
+                LineInput(product=product, quantity=form.cleaned_data["quantity"], unit_price=price)
+            )
+        kwargs: dict[str, Any] = {
+            "lines": lines,
+            "warehouse_id": order.warehouse_id if order else None,
+            "requested_delivery_date": data.get("requested_delivery_date"),
+            "exclude_order_id": order.pk if order else None,
+            "shortages": (
+                order.shortages.select_related("line__product").order_by("pk") if order else ()
+            ),
+        }
+        if self.new_customer:
+            new = self.customer_form.cleaned_data
+            kwargs.update(
+                province=new.get("province", ""),
+                city=new.get("city", ""),
+                credit_limit=new.get("credit_limit"),
+            )
+        elif customer := data.get("customer"):
+            kwargs.update(
+                province=customer.province,
+                city=customer.city,
+                credit_limit=customer.credit_limit,
+                customer_id=customer.pk,
+            )
+        return kwargs
 
 
 # --- the order page ----------------------------------------------------------
@@ -498,9 +726,7 @@ class BasePackageFormSet(forms.BaseFormSet):
 
     default_error_messages = {
         **forms.BaseFormSet.default_error_messages,
-        "too_few_forms": _(
-            "Add at least one package, with its weight, before packing."
-        ),
+        "too_few_forms": _("Add at least one package, with its weight, before packing."),
         "too_many_forms": _(
             "At most %(num)d packages per order: pack the goods into fewer cartons."
         ),

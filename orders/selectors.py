@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
@@ -14,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
-from inventory.models import StockItem
+from inventory.models import Product, StockItem, Warehouse
 from orders_site.actors import is_system
 
 from .models import OPEN_STATUSES, Customer, Order, OrderEvent, OrderStatus
@@ -68,6 +70,82 @@ def customers_visible_to(*, user) -> QuerySet[Customer]:
     if is_integration_client(user):
         qs = qs.filter(Q(created_by=user) | Q(orders__created_by=user)).distinct()
     return qs
+
+
+CUSTOMER_SEARCH_LIMIT = 20
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _prefix_range(field: str, prefix: str) -> Q:
+    """``field`` starts with ``prefix``, written as a range so that a plain
+    B-tree index serves it on SQLite and PostgreSQL alike (``LIKE 'p%'``
+    uses one only under particular collations or operator classes)."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
+
+
+def customer_search(*, user, query: str, limit: int = CUSTOMER_SEARCH_LIMIT) -> list[dict]:
+    """Customers this user may see whose name, company or phone holds
+    ``query``: what the intake form's customer search lists (process 1.2),
+    at most ``limit``.
+
+    Every query here is built to stop early rather than to read the table:
+    typed digits are first a phone's leading digits (with or without +86),
+    a range read in order along the phone index, one variant at a time, and
+    a customer number (the primary key). Only when no phone starts with
+    them are the digits looked for anywhere in the phone ("尾号 5678"). Text is looked
+    for in name and company, newest customers first with no sort, so a
+    common fragment such as 王 stops at the first ``limit`` rows; only a
+    fragment that matches (almost) nobody reads every row. The few found are
+    then put in order: names that start with the query first.
+    """
+    query = (query or "").strip()[:100]
+    if not query:
+        return []
+    visible = customers_visible_to(user=user)
+    digits = re.sub(r"[\s()+-]", "", query)
+    found: list[Customer] = []
+    if _DIGITS.fullmatch(digits):
+        typed = re.sub(r"[\s()]", "", query)
+        if len(digits) <= 9:
+            found += visible.filter(pk=int(digits))
+        by_number = len(found)
+        for prefix in dict.fromkeys([typed, digits, f"+86{digits}", f"86{digits}"]):
+            if len(found) >= limit:
+                break
+            found += (
+                visible.filter(_prefix_range("phone", prefix))
+                .exclude(pk__in=[c.pk for c in found])
+                .order_by("phone")[: limit - len(found)]
+            )
+        if len(found) == by_number and len(digits) >= 4:
+            found += (
+                visible.filter(phone__contains=digits)
+                .exclude(pk__in=[c.pk for c in found])
+                .order_by("-pk")[: limit - len(found)]
+            )
+        return [customer_choice(c) for c in found]
+    found = list(
+        visible.filter(Q(name__icontains=query) | Q(company__icontains=query)).order_by("-pk")[
+            :limit
+        ]
+    )
+    lowered = query.casefold()
+    found.sort(key=lambda c: (not c.name.casefold().startswith(lowered), c.name, c.pk))
+    return [customer_choice(c) for c in found]
+
+
+def customer_choice(customer: Customer) -> dict[str, Any]:
+    """A customer as the intake's search lists it and the form shows it once
+    chosen: enough to tell two 王先生 apart on the phone."""
+    return {
+        "id": customer.pk,
+        "label": str(customer),
+        "name": customer.name,
+        "company": customer.company,
+        "phone": customer.phone,
+        "city": customer.city,
+    }
 
 
 def customer_changeable_by(*, user, customer: Customer) -> bool:
@@ -169,45 +247,83 @@ def customer_open_total(*, customer_id: int, exclude_order_id: int | None = None
     return Decimal(total).quantize(Decimal("0.01"))
 
 
-def order_compute_findings(*, order: Order) -> list[dict[str, Any]]:
-    """The manager's review checklist (process 2.1–2.2), as data.
+class FindingLine(Protocol):
+    """What the review checks of a line: a saved ``OrderLine`` or the
+    intake's ``LineInput`` (``unit_price`` None: the list price)."""
+
+    product: Product
+    quantity: int
+    unit_price: Decimal | None
+
+
+def findings_compute(
+    *,
+    lines: Iterable[FindingLine],
+    warehouse_id: int | None,
+    requested_delivery_date: datetime.date | None,
+    province: str = "",
+    city: str = "",
+    credit_limit: Decimal | None = None,
+    customer_id: int | None = None,
+    exclude_order_id: int | None = None,
+    order_total: Decimal | None = None,
+    shortages: Iterable[Any] = (),
+) -> list[dict[str, Any]]:
+    """The manager's review checklist (process 2.1–2.2) on any input: a saved
+    order (``order_compute_findings``, at submit) or the intake form while
+    sales is still typing it (the live check, nothing saved). The rules live
+    here only, so what sales sees before saving is what the manager sees.
+
+    A part that is not known yet is not checked: no date, no date finding; no
+    address (``province`` empty), no transit days to compare with.
+    ``order_total`` defaults to the lines at their price (list price where
+    none is given), as ``order_create`` would price them; ``warehouse_id``
+    None is the default warehouse, where a new order reserves.
 
     Each finding is ``{"code": ..., ...params}``; ``finding_message`` renders
     it in the reader's language, so stored findings translate.
     """
     findings: list[dict[str, Any]] = []
-    lines = list(order.lines.select_related("product"))
+    lines = list(lines)
+    if warehouse_id is None:
+        # Not saved yet: the warehouse order_create would reserve from.
+        warehouse_id = (
+            Warehouse.objects.filter(is_default=True).values_list("pk", flat=True).first()
+        )
     wanted: dict[int, int] = defaultdict(int)
     for line in lines:
-        wanted[line.product_id] += line.quantity
+        wanted[line.product.pk] += line.quantity
     available = {
         item.product_id: item.available
-        for item in StockItem.objects.filter(warehouse=order.warehouse, product_id__in=wanted)
+        for item in StockItem.objects.filter(warehouse_id=warehouse_id, product_id__in=wanted)
     }
     seen = set()
+    total = Decimal("0.00")
     for line in lines:
-        if line.product_id not in seen:
-            seen.add(line.product_id)
-            have = available.get(line.product_id, 0)
-            if have < wanted[line.product_id]:
+        price = line.product.list_price if line.unit_price is None else line.unit_price
+        total += (price * line.quantity).quantize(Decimal("0.01"))
+        if line.product.pk not in seen:
+            seen.add(line.product.pk)
+            have = available.get(line.product.pk, 0)
+            if have < wanted[line.product.pk]:
                 findings.append(
                     {
                         "code": "stock_shortage",
                         "sku": line.product.sku,
-                        "requested": wanted[line.product_id],
+                        "requested": wanted[line.product.pk],
                         "available": have,
                     }
                 )
-        if line.unit_price != line.product.list_price:
+        if price != line.product.list_price:
             findings.append(
                 {
                     "code": "price_changed",
                     "sku": line.product.sku,
-                    "unit_price": str(line.unit_price),
+                    "unit_price": str(price),
                     "list_price": str(line.product.list_price),
                 }
             )
-    for shortage in order.shortages.select_related("line__product").order_by("pk"):
+    for shortage in shortages:
         findings.append(
             {
                 "code": "pick_shortage",
@@ -216,28 +332,50 @@ def order_compute_findings(*, order: Order) -> list[dict[str, Any]]:
                 "reason": shortage.reason,
             }
         )
-    earliest = earliest_feasible_date(province=order.customer.province, city=order.customer.city)
-    if order.requested_delivery_date < earliest:
-        findings.append(
-            {
-                "code": "delivery_date",
-                "requested": order.requested_delivery_date.isoformat(),
-                "earliest": earliest.isoformat(),
-            }
+    if requested_delivery_date is not None and province:
+        earliest = earliest_feasible_date(province=province, city=city)
+        if requested_delivery_date < earliest:
+            findings.append(
+                {
+                    "code": "delivery_date",
+                    "requested": requested_delivery_date.isoformat(),
+                    "earliest": earliest.isoformat(),
+                }
+            )
+    if credit_limit is not None:
+        order_total = total if order_total is None else order_total
+        exposure = (
+            customer_open_total(customer_id=customer_id, exclude_order_id=exclude_order_id)
+            if customer_id
+            else Decimal("0.00")
         )
-    limit = order.customer.credit_limit
-    if limit is not None:
-        exposure = customer_open_total(customer_id=order.customer_id, exclude_order_id=order.pk)
-        if exposure + order.total > limit:
+        if exposure + order_total > credit_limit:
             findings.append(
                 {
                     "code": "credit_limit",
                     "open_total": str(exposure),
-                    "order_total": str(order.total),
-                    "credit_limit": str(limit),
+                    "order_total": str(order_total),
+                    "credit_limit": str(credit_limit),
                 }
             )
     return findings
+
+
+def order_compute_findings(*, order: Order) -> list[dict[str, Any]]:
+    """The review checklist of a saved order (stored at submit and resubmit)."""
+    customer = order.customer
+    return findings_compute(
+        lines=order.lines.select_related("product"),
+        warehouse_id=order.warehouse_id,
+        requested_delivery_date=order.requested_delivery_date,
+        province=customer.province,
+        city=customer.city,
+        credit_limit=customer.credit_limit,
+        customer_id=order.customer_id,
+        exclude_order_id=order.pk,
+        order_total=order.total,
+        shortages=order.shortages.select_related("line__product").order_by("pk"),
+    )
 
 
 def finding_message(finding: dict[str, Any]) -> str:

@@ -22,7 +22,7 @@ from notifications import selectors as notification_selectors
 from orders_site.errors import DomainError
 
 from . import archive, dossier, forms, selectors, services
-from .exceptions import OrderArchived, OrderConflict, OrderNotEditable
+from .exceptions import OrderArchived, OrderConflict, OrderInvalid, OrderNotEditable
 from .models import ArchiveRecord, Order, OrderStatus
 
 PRIMARY_TRANSITIONS = {
@@ -110,6 +110,7 @@ def order_create(request):
             messages.success(
                 request, _("Order %(number)s was recorded as a draft.") % {"number": order.number}
             )
+            _findings_message(request, order)
             return redirect(_detail_url(order))
     return render(request, "orders/order_form.html", {"intake": intake, "order": None})
 
@@ -143,8 +144,28 @@ def order_edit(request, number: str):
             intake.add_domain_error(exc)
         else:
             messages.success(request, _("Order %(number)s was saved.") % {"number": order.number})
+            _findings_message(request, order)
             return redirect(_detail_url(order))
     return render(request, "orders/order_form.html", {"intake": intake, "order": order})
+
+
+#: A message holds this many findings; the live panel showed them all.
+FINDINGS_IN_MESSAGE = 10
+
+
+def _findings_message(request, order: Order) -> None:
+    """What the manager's review will find in the order just saved, said
+    once more after saving (sales may still save it: the manager decides)."""
+    findings = [selectors.finding_message(f) for f in selectors.order_compute_findings(order=order)]
+    if not findings:
+        return
+    shown = findings[:FINDINGS_IN_MESSAGE]
+    if len(findings) > len(shown):
+        shown.append(_("and %(n)s more.") % {"n": len(findings) - len(shown)})
+    messages.warning(
+        request,
+        _("The manager will review these: %(findings)s") % {"findings": " ".join(shown)},
+    )
 
 
 def _not_editable(order: Order) -> str:
@@ -276,6 +297,38 @@ def order_contact(request, number: str):
 def product_search(request):
     q = request.GET.get("q", "").strip()[:100]
     return JsonResponse({"results": inventory_selectors.product_search(query=q) if q else []})
+
+
+@login_required
+@permission_required("orders.add_order", raise_exception=True)
+@require_POST
+def intake_findings(request):
+    """The review findings of the intake form as it stands, before it is
+    saved (process 2.1 seen at 1.2): the intake page posts itself here as
+    sales types, and shows the answer beside the lines. The rules are the
+    review's own (``selectors.findings_compute``); nothing is saved, the
+    form still saves whatever they say, the manager decides.
+
+    A POST with the form's CSRF token; 400 with the fields at fault (the
+    error shape of every service) for input that is not well-formed."""
+    check = forms.IntakeCheck(request.POST, user=request.user)
+    if not check.is_valid():
+        error = OrderInvalid(_("Some fields cannot be checked yet."), fields=check.errors)
+        return JsonResponse(error.as_dict(), status=400)
+    findings = selectors.findings_compute(**check.findings_kwargs())
+    return JsonResponse(
+        {"findings": [{**f, "message": selectors.finding_message(f)} for f in findings]}
+    )
+
+
+@login_required
+@permission_required("orders.view_customer", raise_exception=True)
+@require_GET
+def customer_search(request):
+    """The intake form's customer search: at most
+    ``selectors.CUSTOMER_SEARCH_LIMIT`` customers this user may see."""
+    results = selectors.customer_search(user=request.user, query=request.GET.get("q", ""))
+    return JsonResponse({"results": results})
 
 
 # --- the archive (documentation 5) ------------------------------------------------

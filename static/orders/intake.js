@@ -1,5 +1,8 @@
 // The intake / edit form: new-or-existing customer, lines that grow, and a
-// product search that fills a line and shows live availability.
+// product search that fills a line and shows live availability. The
+// customer search (customer-search.js) and the live review findings
+// (intake-findings.js) are their own scripts; this one tells them a line
+// changed with an "intake:changed" event on the form.
 (function () {
   "use strict";
 
@@ -59,25 +62,6 @@
   });
   showCustomerPanel();
 
-  form.querySelectorAll("input[data-filter-select]").forEach(function (input) {
-    var select = document.getElementById(input.dataset.filterSelect);
-    if (!select) return;
-    input.addEventListener("input", function () {
-      var q = input.value.trim().toLowerCase();
-      var firstMatch = null;
-      Array.prototype.forEach.call(select.options, function (option) {
-        if (!option.value) return;
-        var match = !q || option.text.toLowerCase().indexOf(q) !== -1;
-        option.hidden = !match;
-        if (match && !firstMatch) firstMatch = option;
-      });
-      var current = select.options[select.selectedIndex];
-      if (q && firstMatch && (!current || current.hidden || !current.value)) {
-        select.value = firstMatch.value;
-      }
-    });
-  });
-
   // --- lines -------------------------------------------------------------------
 
   var body = form.querySelector("[data-lines]");
@@ -103,6 +87,7 @@
       showAvailability(row);
     });
     orderTotal.textContent = cny(total);
+    form.dispatchEvent(new CustomEvent("intake:changed"));
   }
 
   function showAvailability(row) {

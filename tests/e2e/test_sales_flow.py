@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from orders.models import Customer, Order
 from tests.e2e.conftest import login
@@ -25,9 +26,9 @@ def test_screenshot_intake_to_review(live_server, page, demo, screenshot_dir):
     # given sales staff logged in on the intake form
     login(page, base, "sales", next_url="/orders/new/")
     assert page.url.endswith("/orders/new/")
-    # when they pick a customer and search a product by SKU
-    david = Customer.objects.get(name="David Chen")
-    page.select_option("select[name=customer]", str(david.pk))
+    # when they find a customer by name and search a product by SKU
+    page.locator("#id_customer").press_sequentially("David", delay=50)
+    page.locator("#id_customer-results [role=option]", has_text="David Chen").first.click()
     page.locator("input[name=lines-0-product]").press_sequentially("PUMP", delay=50)
     suggestion = page.locator(".suggest li", has_text="PUMP-100").first
     suggestion.wait_for(state="visible")
@@ -48,6 +49,7 @@ def test_screenshot_intake_to_review(live_server, page, demo, screenshot_dir):
     order = Order.objects.order_by("-pk").first()
     assert Order.objects.count() == before + 1
     assert order.status == "draft"
+    assert order.customer == Customer.objects.get(name="David Chen")
     assert page.url.endswith(f"/orders/{order.number}/")
     assert order.number in page.content()
     # when they submit it for review
@@ -62,3 +64,31 @@ def test_screenshot_intake_to_review(live_server, page, demo, screenshot_dir):
     assert "/admin/orders/order/" in page.url
     assert order.number in page.content()
     page.screenshot(path=str(screenshot_dir / "admin-changelist.png"), full_page=True)
+
+
+def test_a_refused_tracking_number_names_the_carriers_format(live_server, page, demo):
+    base = live_server.url
+    order = Order.objects.get(status="packed")
+    # given logistics at the hand-over list
+    login(page, base, "logistics", next_url="/logistics/")
+    card = page.locator(f"#order-{order.number}")
+    carrier = card.locator("select[name$='-carrier']")
+    formats = card.locator("[data-carrier-format]")
+    # then beside the tracking number is the chosen carrier's format, and only its
+    carrier.select_option("sf")
+    expect(formats.filter(visible=True)).to_have_count(1)
+    expect(formats.filter(visible=True)).to_contain_text("SF123456789012")
+    carrier.select_option("zto")
+    expect(formats.filter(visible=True)).to_contain_text("71234567890123")
+    carrier.select_option("sf")
+    # when they record a number that is not an SF number
+    card.locator("input[name$='-tracking_number']").fill("SF-12345")
+    card.locator("button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    # then the refusal beside the field names SF's format in words, with an example
+    errors = page.locator(f"#order-{order.number} .field--tracking .field__error")
+    expect(errors.first).to_contain_text("SF-12345")
+    expect(errors.nth(1)).to_contain_text("SF + 12")
+    expect(errors.nth(1)).to_contain_text("SF123456789012")
+    order.refresh_from_db()
+    assert order.status == "packed"
