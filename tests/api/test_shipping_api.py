@@ -123,8 +123,10 @@ def test_ship_with_a_bad_tracking_number_names_the_field_and_changes_nothing(
     response = post(client, n, "ship", {"carrier": "sf", "tracking_number": "SF-123"})
     # then 400 names tracking_number and nothing changed
     data = assert_error(response, 400, "invalid")
+    # with the carrier's format in words (issue 12)
     assert data["fields"]["tracking_number"] == [
-        "SF-123 is not a 顺丰速运 SF Express tracking number."
+        "SF-123 is not a 顺丰速运 SF Express tracking number.",
+        "顺丰速运 SF Express tracking numbers are SF + 12 digits (e.g. SF123456789012).",
     ]
     assert Order.objects.get(pk=own_packed_order.pk).status == "packed"
     assert StockItem.objects.get(product=product).reserved == reserved
