@@ -28,7 +28,7 @@ from django.utils import timezone, translation
 from inventory.services import stock_receive
 from orders import demo, services
 from orders.models import Order
-from shipping.models import Carrier, CarrierService, Shipment
+from shipping.models import Carrier, CarrierService, Shipment, tracking_pattern_words
 from tests.factories import CustomerFactory, ProductFactory, UserFactory, WarehouseFactory
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
@@ -465,6 +465,12 @@ def test_the_warehouse_and_logistics_screens_have_no_english_left_in_chinese(cli
     data += [f"{c.code} · " for c in Carrier.objects.all()]
     data += [s.name for s in CarrierService.objects.all()]
     data += [o.number for o in Order.objects.all()]
+    # the carriers' formats in words: their literal prefixes ("SF + 12 digits")
+    # and example numbers are data too
+    for carrier in Carrier.objects.all():
+        if described := tracking_pattern_words(carrier.tracking_number_pattern):
+            data.append(described[1])
+            data += re.findall(r"[A-Z]{2,}", described[0])
     for page, (url, user) in pages.items():
         # when a Chinese user opens the page
         response = _get(client, url, user, "zh-hans")
