@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from orders_site.errors import DomainError
+from orders_site.limits import too_large_message
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +62,6 @@ def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status)
     if isinstance(exc, RequestDataTooBig):
-        from orders_site.limits import too_large_message
-
         return Response(
             error_body("too_large", too_large_message()),
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
@@ -117,10 +116,6 @@ def api_json_500(request):
 
 
 def api_json_400(request, exception=None):
-    if isinstance(exception, RequestDataTooBig):
-        from orders_site.limits import too_large_message
-
-        return JsonResponse(error_body("too_large", too_large_message()), status=413)
     return JsonResponse(error_body("invalid", _("The request could not be read.")), status=400)
 
 

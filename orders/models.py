@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from .regions import PROVINCES
+from .roles import is_integration_client
 from .validators import validate_china_phone, validate_postcode
 
 
@@ -190,8 +191,7 @@ def may_cancel(order: Order, user) -> bool:
     if order.created_by_id and order.created_by_id != user.pk:
         if user.has_perm("orders.cancel_approved_order"):
             return True
-        creator_groups = set(order.created_by.groups.values_list("name", flat=True))
-        return creator_groups != {"Integration"}
+        return not is_integration_client(order.created_by)
     return True
 
 

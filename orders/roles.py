@@ -187,6 +187,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+def is_integration_client(user) -> bool:
+    """A machine client: in the Integration role and no staff role besides."""
+    if user.is_superuser:
+        return False
+    names = {g.name for g in user.groups.all()}
+    return names == {INTEGRATION}
+
+
 def sync_roles(apps=None) -> None:
     """Create or update every role group with exactly its permissions."""
     from django.apps import apps as global_apps

@@ -20,6 +20,7 @@ from inventory.models import Product, StockItem, Warehouse
 from orders_site.actors import is_system
 
 from .models import OPEN_STATUSES, Customer, Order, OrderEvent, OrderStatus
+from .roles import is_integration_client
 
 
 def order_list(*, filters: dict[str, Any] | None = None) -> QuerySet[Order]:
@@ -44,14 +45,6 @@ def order_list(*, filters: dict[str, Any] | None = None) -> QuerySet[Order]:
             | Q(customer__phone__icontains=q.replace(" ", ""))
         )
     return qs.order_by("-created_at", "-pk")
-
-
-def is_integration_client(user) -> bool:
-    """A machine client: in the Integration role and no staff role besides."""
-    if user.is_superuser:
-        return False
-    names = {g.name for g in user.groups.all()}
-    return names == {"Integration"}
 
 
 def orders_visible_to(*, user) -> QuerySet[Order]:
