@@ -38,7 +38,8 @@ from integrations.filters import MAX_ID, IdFilter
 from integrations.idempotency import IdempotentCreateMixin
 from integrations.permissions import ActionPermissions
 from orders import selectors as order_selectors
-from orders.services import order_refuse_archived
+from orders.api.steps import step_action
+from orders.transitions import refuse_archived
 
 from . import selectors, services
 from .exceptions import AfterSalesInvalid
@@ -626,7 +627,7 @@ class _AfterSalesViewSet(viewsets.GenericViewSet):
         if self.request.method not in SAFE_METHODS:
             # Documentation 5: 409 archived to every write, before the input
             # is validated; the service checks again with the row locked.
-            order_refuse_archived(obj.order)
+            refuse_archived(obj.order)
         return obj
 
 
@@ -926,3 +927,11 @@ def _reindexed(exc: AfterSalesInvalid, return_request: Return, items: list[dict]
                 break
         fields[key] = messages
     return AfterSalesInvalid(exc.message, fields=fields)
+
+
+class AftersalesOrderActions:
+    # After-sales' step on the order viewset (orders_site.api_urls):
+    # POST /api/v1/orders/{number}/complete/ (process 5). No docstring: it
+    # would become every order operation's description.
+
+    complete = step_action("complete")

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from orders.forms import person_name
 from orders.models import Order
 from orders_site.errors import DomainError
+from orders_site.forms import person_name
 
 from . import selectors
 from .models import Case, CaseEntry, CaseStatus, ContactChannel, Return, ReturnLine

@@ -23,7 +23,10 @@ from django_fsm import can_proceed
 from inventory import services as inventory_services
 from notifications import services as notify
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
+from orders.roles import is_integration_client
+from orders.transitions import refuse_archived, transition
 from orders_site.actors import SYSTEM, is_system
+from shipping.models import Shipment
 
 from .exceptions import (
     AfterSalesConflict,
@@ -49,9 +52,7 @@ SHIPPED_STATUSES = [S.SHIPPED, S.DELIVERED, S.COMPLETED]
 
 
 def _refuse_archived(order: Order) -> None:
-    from orders.services import order_refuse_archived
-
-    order_refuse_archived(order)
+    refuse_archived(order)
 
 
 def _lock_order(order: Order) -> Order:
@@ -110,8 +111,6 @@ def _default_owner(user, order: Order):
 
 
 def _is_client(user) -> bool:
-    from orders.selectors import is_integration_client
-
     return is_integration_client(user)
 
 
@@ -292,9 +291,15 @@ def survey_answer(*, token: str, rating, comment: str = "") -> Survey:
 # --- delivery: what after-sales starts ------------------------------------------
 
 
-def order_delivered(*, order: Order, delivered_on: datetime.date | None = None) -> dict:
-    """Called inside the delivery transition: schedule the follow-ups and
-    issue the survey link the delivered email carries (``order.survey_url``)."""
+def order_delivered(*, order: Order, user=None, delivered_on: datetime.date | None = None) -> dict:
+    """The ``orders.hooks.after("confirm_delivery")`` handler, run inside the
+    delivery transition: schedule the follow-ups from the day the goods were
+    signed for and issue the survey link the delivered email carries
+    (``order.survey_url``)."""
+    if delivered_on is None:
+        shipment = order.shipments.filter(delivered_at__isnull=False).order_by("-pk").first()
+        if shipment is not None:
+            delivered_on = timezone.localdate(shipment.delivered_at)
     follow_ups = follow_ups_schedule(order=order, delivered_on=delivered_on)
     order.survey_url = survey_issue(order=order)
     return {"follow_ups": [f.due_on.isoformat() for f in follow_ups]}
@@ -738,8 +743,6 @@ def follow_ups_schedule_missing() -> int:
     """Delivered orders without follow-ups (delivered before after-sales was
     switched on, or through a path that skipped it) get them, dated from
     their delivery."""
-    from shipping.models import Shipment
-
     count = 0
     for order in Order.objects.filter(status=S.DELIVERED, follow_ups__isnull=True).order_by("pk"):
         shipment = Shipment.objects.filter(order=order).order_by("-pk").first()
@@ -751,16 +754,19 @@ def follow_ups_schedule_missing() -> int:
     return count
 
 
+def order_complete(*, order: Order, user, note: str = "") -> Order:
+    """Process 5: the follow-up window closed (after-sales, or the daily job)."""
+    return transition(order=order, user=user, name="complete", note=note)
+
+
 def orders_complete_due(*, today: datetime.date | None = None) -> int:
     """Complete each order whose follow-up window has passed with no open
     case (process 5), as the system; each in its own transaction, one failure
     does not stop the rest."""
-    from orders import services as order_services
-
     done = 0
     for order in orders_due_for_completion(today=today):
         try:
-            order_services.order_complete(
+            order_complete(
                 order=order,
                 user=SYSTEM,
                 note=_("Follow-up window passed with no open case."),

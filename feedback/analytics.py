@@ -45,8 +45,8 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import Case, Survey
 from inventory.models import Product
-from orders.forms import person_name
 from orders.models import Order, OrderEvent, OrderLine
+from orders_site.forms import person_name
 from shipping.models import Carrier, Shipment
 
 from .models import OrderFact, Stage, StageTarget

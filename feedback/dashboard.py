@@ -28,8 +28,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from orders.forms import DATE_WIDGET
 from orders_site.errors import DomainError
+from orders_site.forms import DATE_WIDGET
 
 from . import analytics, exports, selectors
 from .exports import DATETIME, HOURS, INT, NUMBER, PERCENT, Column, Table

@@ -29,7 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
-from orders.forms import person_name
+from orders_site.forms import person_name
 
 from .models import (
     ActionItem,

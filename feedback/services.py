@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from notifications import services as notify
-from orders.forms import person_name
 from orders_site.actors import is_system
+from orders_site.forms import person_name
 
 from . import selectors
 from .exceptions import ImprovementConflict, ImprovementForbidden, ImprovementInvalid

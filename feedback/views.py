@@ -25,8 +25,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.forms import add_domain_error
-from orders.forms import person_name
 from orders_site.errors import DomainError
+from orders_site.forms import person_name
 
 from . import forms, selectors, services
 from .models import ActionItem, Meeting, Suggestion

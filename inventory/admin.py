@@ -20,9 +20,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from orders.templatetags.orders_ui import cny
 from orders_site.admin_mixins import ReadOnlyAdminMixin
 from orders_site.errors import DomainError
+from orders_site.formatting import cny
 
 from . import services
 from .exceptions import ProductCodeTaken

@@ -8,7 +8,7 @@ from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Upper
 
 from .models import Product, ProductCode, StockItem
-from .services import warehouse_default
+from .warehouses import warehouse_default
 
 
 def product_search(*, query: str, limit: int = 20) -> list[dict]:

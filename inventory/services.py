@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
@@ -15,22 +15,23 @@ from django.utils.translation import gettext_lazy
 
 from .exceptions import InsufficientStock, ProductCodeInvalid, ProductCodeTaken, StockRuleError
 from .models import Product, ProductCode, StockItem, StockMovement, Warehouse
+from .selectors import code_uses
+from .warehouses import warehouse_default
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-    from orders.models import Order
 
+class Order(Protocol):
+    """What stock needs of an order (``orders.models.Order``, which sits above
+    this app and is never imported here): its number for the ledger's
+    reasons, its warehouse and its lines (product, quantity). Ledger rows
+    point at it by key."""
 
-def warehouse_default() -> Warehouse:
-    """The warehouse orders reserve from; created on first use so a fresh
-    database always has one."""
-    warehouse = Warehouse.objects.filter(is_default=True).first()
-    if warehouse is None:
-        warehouse, _created = Warehouse.objects.get_or_create(
-            code="MAIN", defaults={"name": "主仓库", "is_default": True}
-        )
-    return warehouse
+    pk: Any
+    number: str
+    warehouse: Warehouse
+    lines: Any
 
 
 # --- product codes: what a scan may name -------------------------------------
@@ -63,8 +64,6 @@ def product_code_ensure_free(
     adds nothing but a second row to keep in step. The error names the
     product that has the code, so the user knows where to look.
     """
-    from .selectors import code_uses  # selectors import this module's warehouse_default
-
     for use in code_uses(code=code):
         same_product = product is not None and use.product.pk == product.pk
         if use.kind == "code" and code_id is not None and use.code_id == code_id:

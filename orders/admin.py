@@ -31,9 +31,11 @@ from django.utils.translation import ngettext
 
 from orders_site.admin_mixins import ReadOnlyAdminMixin
 from orders_site.errors import DomainError
+from orders_site.formatting import cny
+from orders_site.forms import person_name
 
 from . import forms as order_forms
-from . import selectors, services
+from . import hooks, selectors, services
 from .models import (
     ArchiveRecord,
     ArchiveReview,
@@ -44,7 +46,6 @@ from .models import (
     OrderEvent,
     OrderLine,
 )
-from .templatetags.orders_ui import cny
 
 admin.site.site_header = _("Sales order management")
 admin.site.site_title = _("Sales orders")
@@ -123,7 +124,7 @@ def run_transition(request, orders, name: str, **kwargs) -> int:
     Returns how many succeeded.
     """
     spec = ADMIN_TRANSITIONS[name]
-    service = services.TRANSITION_SERVICES[name]
+    service = hooks.get_step(name).service
     done = 0
     for order in orders:
         try:
@@ -227,7 +228,7 @@ class OrderEventInline(ReadOnlyInline):
 
     @admin.display(description=_("by"))
     def actor_name(self, event):
-        return order_forms.person_name(event.actor) or _("system")
+        return person_name(event.actor) or _("system")
 
     @admin.display(description=_("details"))
     def details(self, event):
@@ -363,7 +364,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("salesperson"), ordering="salesperson__last_name")
     def salesperson_name(self, order):
-        return order_forms.person_name(order.salesperson)
+        return person_name(order.salesperson)
 
     @admin.display(description=_("total (CNY)"), ordering="total")
     def total_cny(self, order):
@@ -542,7 +543,7 @@ class OrderAdmin(admin.ModelAdmin):
             rows.append(
                 {
                     "order": order,
-                    "salesperson": order_forms.person_name(order.salesperson),
+                    "salesperson": person_name(order.salesperson),
                     "total": cny(order.total),
                     "submitted_at": submitted_at,
                     "waiting_hours": (now - submitted_at).total_seconds() / 3600,
@@ -621,7 +622,7 @@ class CustomerEventInline(ReadOnlyInline):
 
     @admin.display(description=_("by"))
     def actor_name(self, event):
-        return order_forms.person_name(event.actor) or _("system")
+        return person_name(event.actor) or _("system")
 
     @admin.display(description=_("changes"))
     def what_changed(self, event):

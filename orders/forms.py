@@ -16,9 +16,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Product
-from shipping.models import Carrier
+from orders_site.forms import DATE_WIDGET, PersonChoiceField
 
-from . import roles, selectors, services
+from . import hooks, roles, selectors, services
 from .models import Customer, CustomerContact, Order, OrderLine, OrderStatus
 from .reasons import ADJUSTMENT_REASON_LABELS, CANCEL_REASON_LABELS, reason_label  # noqa: F401
 from .regions import PROVINCES
@@ -31,34 +31,12 @@ def _label(model, name: str):
     return capfirst(model._meta.get_field(name).verbose_name)
 
 
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-
-
 def _reason_choices(codes: list[str], labels: dict) -> list[tuple[str, Any]]:
     # The services own the list of codes; the labels only translate them.
     return [("", _("Choose a reason"))] + [(code, labels.get(code, code)) for code in codes]
 
 
 # --- the order list ----------------------------------------------------------
-
-
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-def person_name(user) -> str:
-    """A user's name as colleagues write it: 李娜 (family name first, no
-    space) for Chinese names, "Anna Li" otherwise, the login as a fallback."""
-    if user is None:
-        return ""
-    first, last = user.first_name.strip(), user.last_name.strip()
-    if _CJK.search(first + last):
-        return f"{last}{first}"
-    return user.get_full_name() or user.get_username()
-
-
-class SalespersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return person_name(obj)
 
 
 class OrderFilterForm(forms.Form):
@@ -83,7 +61,7 @@ class OrderFilterForm(forms.Form):
         queryset=Customer.objects.order_by("name", "pk"),
         empty_label=_("All customers"),
     )
-    salesperson = SalespersonChoiceField(
+    salesperson = PersonChoiceField(
         label=_label(Order, "salesperson"),
         required=False,
         queryset=get_user_model().objects.none(),
@@ -696,169 +674,12 @@ class CancelForm(NoteForm):
     field_order = ["reason", "note"]
 
 
-class FailQcForm(NoteForm):
-    reason = forms.CharField(label=_("What failed the check"), max_length=500)
-    field_order = ["reason", "note"]
-
-
-class PackageForm(forms.Form):
-    weight_kg = forms.DecimalField(
-        label=_("Weight (kg)"),
-        max_digits=8,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        max_value=Decimal("100000"),
-    )
-    length_cm = forms.IntegerField(
-        label=_("Length (cm)"), required=False, min_value=1, max_value=10000
-    )
-    width_cm = forms.IntegerField(
-        label=_("Width (cm)"), required=False, min_value=1, max_value=10000
-    )
-    height_cm = forms.IntegerField(
-        label=_("Height (cm)"), required=False, min_value=1, max_value=10000
-    )
-
-
-class BasePackageFormSet(forms.BaseFormSet):
-    """Packages of one order: Django's own "Please submit at least 1 form."
-    says nothing to a packer; these say what to do."""
-
-    default_error_messages = {
-        **forms.BaseFormSet.default_error_messages,
-        "too_few_forms": _("Add at least one package, with its weight, before packing."),
-        "too_many_forms": _(
-            "At most %(num)d packages per order: pack the goods into fewer cartons."
-        ),
-    }
-
-
-def package_formset_class(form_class):
-    """The package formset of ``form_class`` (desktop or tablet)."""
-    return forms.formset_factory(
-        form_class,
-        formset=BasePackageFormSet,
-        extra=0,
-        min_num=1,
-        validate_min=True,
-        max_num=200,
-        validate_max=True,
-    )
-
-
-PackageFormSet = package_formset_class(PackageForm)
-
-
-class PackForm(NoteForm):
-    """Process 3.3: one or more packages, each with its weight."""
-
-    def __init__(self, data=None, *, prefix=None, **kwargs):
-        super().__init__(data, prefix=prefix, **kwargs)
-        self.packages = PackageFormSet(data, prefix=f"{prefix or 'pack'}-packages")
-
-    def is_valid(self) -> bool:
-        return super().is_valid() & self.packages.is_valid()
-
-    def service_kwargs(self) -> dict[str, Any]:
-        packages = [
-            {k: v for k, v in form.cleaned_data.items() if v is not None}
-            for form in self.packages.forms
-            if form.cleaned_data
-        ]
-        return {**super().service_kwargs(), "packages": packages}
-
-
-class ShipForm(NoteForm):
-    carrier = forms.CharField(label=_("Carrier"), max_length=100)
-    tracking_number = forms.CharField(label=_("Tracking number"), max_length=64)
-    field_order = ["carrier", "tracking_number", "note"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Each active carrier's format in words, as the refusal would say it.
-        self.fields["tracking_number"].help_text = " ".join(
-            carrier.tracking_number_format
-            for carrier in Carrier.objects.filter(is_active=True).order_by("name")
-        )
-
-
-class ConfirmDeliveryForm(NoteForm):
-    signed_by = forms.CharField(label=_("Signed by"), required=False, max_length=100)
-    field_order = ["signed_by", "note"]
-
-
-TRANSITION_FORMS: dict[str, type[NoteForm]] = {
-    "request_adjustment": AdjustmentForm,
-    "cancel": CancelForm,
-    "fail_qc": FailQcForm,
-    "pack": PackForm,
-    "ship": ShipForm,
-    "confirm_delivery": ConfirmDeliveryForm,
-}
-
-
 def transition_form(name: str, data=None) -> NoteForm:
-    """The input form of transition ``name``, prefixed so that several fit on one page."""
-    return TRANSITION_FORMS.get(name, NoteForm)(data, prefix=name)
+    """The input form of step ``name`` (the stage registers it with
+    ``orders.hooks.step``), prefixed so that several fit on one page."""
+    return transition_form_class(name)(data, prefix=name)
 
 
-# --- the archive (documentation 5) --------------------------------------------------
-
-
-class ArchiveSearchForm(forms.Form):
-    """The archive search's filters; the cleaned data is
-    ``archive.archive_search``'s ``filters`` argument as it stands."""
-
-    number = forms.CharField(
-        label=_label(Order, "number"),
-        required=False,
-        max_length=20,
-        widget=forms.TextInput(attrs={"placeholder": "SO-2025-000123"}),
-    )
-    customer = forms.CharField(
-        label=_label(Order, "customer"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"placeholder": _("Name, company or phone")}),
-    )
-    product = forms.CharField(
-        label=_("Product"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"placeholder": _("SKU or name")}),
-    )
-    date_from = forms.DateField(label=_("Ordered from"), required=False, widget=DATE_WIDGET)
-    date_to = forms.DateField(label=_("Ordered until"), required=False, widget=DATE_WIDGET)
-    final_status = forms.ChoiceField(
-        label=_("Final status"),
-        required=False,
-        choices=[
-            ("", _("Completed or cancelled")),
-            (OrderStatus.COMPLETED, OrderStatus.COMPLETED.label),
-            (OrderStatus.CANCELLED, OrderStatus.CANCELLED.label),
-        ],
-    )
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date is before the start date."))
-        return data
-
-    def filters(self) -> dict[str, Any]:
-        if not self.is_valid():
-            return {}
-        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
-
-
-class ArchiveReviewForm(forms.Form):
-    """Documentation 5.2: what the reviewer checked and found."""
-
-    note = forms.CharField(
-        label=_("What did the review find?"),
-        max_length=4000,
-        widget=forms.Textarea(
-            attrs={"rows": 2, "placeholder": _("e.g. Records complete; customer address current.")}
-        ),
-    )
+def transition_form_class(name: str) -> type[NoteForm]:
+    """The form the step registered (``orders.hooks.step``), else a note."""
+    return hooks.get_step(name).form or NoteForm

@@ -19,6 +19,7 @@ from django_fsm import can_proceed
 from inventory.models import Product, StockItem, Warehouse
 from orders_site.actors import is_system
 
+from . import hooks
 from .models import OPEN_STATUSES, Customer, Order, OrderEvent, OrderStatus
 from .roles import is_integration_client
 
@@ -223,12 +224,11 @@ def earliest_feasible_date(
 ) -> datetime.date:
     """Processing days plus the carrier rules' transit days to the address
     (process 2.1 and 4.2); a setting's default where no rule serves it."""
-    from shipping.selectors import transit_days_for
-
     today = today or timezone.localdate()
-    transit = transit_days_for(province=province, city=city)
-    if transit is None:
-        transit = settings.ORDERS_DEFAULT_TRANSIT_DAYS
+    # The carrier rules are shipping's: it answers through the hook registry.
+    transit = hooks.ask_first(
+        "transit_days", default=settings.ORDERS_DEFAULT_TRANSIT_DAYS, province=province, city=city
+    )
     return today + datetime.timedelta(days=settings.ORDERS_PROCESSING_DAYS + transit)
 
 

@@ -14,9 +14,4 @@ urlpatterns = [
     path("products/search/", views.product_search, name="product_search"),
     path("customers/search/", views.customer_search, name="customer_search"),
     path("orders/new/findings/", views.intake_findings, name="intake_findings"),
-    path("archive/", views.archive_search, name="archive"),
-    path("archive/reviews/", views.archive_reviews, name="archive_reviews"),
-    path("archive/reviews/<int:pk>/", views.archive_review, name="archive_review"),
-    path("archive/<str:number>/dossier.json", views.dossier_json, name="dossier_json"),
-    path("archive/<str:number>/dossier.pdf", views.dossier_pdf, name="dossier_pdf"),
 ]

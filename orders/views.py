@@ -8,20 +8,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from aftersales import selectors as aftersales_selectors
 from inventory import selectors as inventory_selectors
 from notifications import selectors as notification_selectors
 from orders_site.errors import DomainError
 
-from . import archive, dossier, forms, selectors, services
+from . import forms, hooks, selectors, services
 from .exceptions import OrderArchived, OrderConflict, OrderInvalid, OrderNotEditable
 from .models import ArchiveRecord, Order, OrderStatus
 
@@ -91,19 +88,13 @@ def order_create(request):
     intake = forms.IntakeForms(data, user=request.user)
     if request.method == "POST" and intake.is_valid():
         try:
-            # One transaction around both services: a customer entered here is
-            # kept only together with the order that needed it.
-            with transaction.atomic():
-                customer = intake.existing_customer() or services.customer_create(
-                    user=request.user, **intake.customer_fields()
-                )
-                order = services.order_create(
-                    customer=customer,
-                    salesperson=request.user,
-                    created_by=request.user,
-                    lines=intake.lines.line_inputs(),
-                    **intake.order_form.service_fields(),
-                )
+            order = services.order_intake(
+                user=request.user,
+                customer=intake.existing_customer(),
+                customer_fields=intake.customer_fields() if intake.new_customer else None,
+                lines=intake.lines.line_inputs(),
+                **intake.order_form.service_fields(),
+            )
         except DomainError as exc:
             intake.add_domain_error(exc)
         else:
@@ -126,17 +117,14 @@ def order_edit(request, number: str):
     intake = forms.IntakeForms(data, user=request.user, order=order)
     if request.method == "POST" and intake.is_valid():
         try:
-            with transaction.atomic():
-                customer = intake.existing_customer() or services.customer_create(
-                    user=request.user, **intake.customer_fields()
-                )
-                services.order_update(
-                    order=order,
-                    user=request.user,
-                    customer=customer,
-                    lines=intake.lines.line_inputs(),
-                    **intake.order_form.service_fields(),
-                )
+            services.order_intake(
+                user=request.user,
+                order=order,
+                customer=intake.existing_customer(),
+                customer_fields=intake.customer_fields() if intake.new_customer else None,
+                lines=intake.lines.line_inputs(),
+                **intake.order_form.service_fields(),
+            )
         except (OrderNotEditable, OrderConflict, OrderArchived) as exc:
             messages.error(request, exc.message)
             return redirect(_detail_url(order))
@@ -196,7 +184,7 @@ def _detail_context(request, order: Order, *, bound: dict | None = None) -> dict
             {
                 "name": name,
                 "form": form,
-                "needs_input": name in forms.TRANSITION_FORMS,
+                "needs_input": hooks.get_step(name).form is not None,
                 "open": name in bound,
                 "style": "primary"
                 if name in PRIMARY_TRANSITIONS
@@ -222,7 +210,12 @@ def _detail_context(request, order: Order, *, bound: dict | None = None) -> dict
         "can_contact": not archived and user.has_perm("orders.add_customercontact"),
         "can_edit": order.is_editable and user.has_perm("orders.change_order"),
         "archive_record": _archive_record(order) if archived else None,
-        "after_sales": aftersales_selectors.order_after_sales(order=order, user=user),
+        # Each stage's part of the page (after-sales: cases, returns, follow-ups).
+        **{
+            k: v
+            for part in hooks.ask("order_page", order=order, user=user)
+            for k, v in part.items()
+        },
     }
 
 
@@ -242,9 +235,9 @@ def order_detail(request, number: str):
 @permission_required("orders.view_order", raise_exception=True)
 @require_POST
 def order_transition(request, number: str, name: str):
-    service = services.TRANSITION_SERVICES.get(name)
-    if service is None:
+    if name not in hooks.transition_names(Order):
         raise Http404(name)
+    service = hooks.get_step(name).service
     order = _order_or_404(request, number)
     form = forms.transition_form(name, request.POST)
     if not form.is_valid():
@@ -329,108 +322,3 @@ def customer_search(request):
     ``selectors.CUSTOMER_SEARCH_LIMIT`` customers this user may see."""
     results = selectors.customer_search(user=request.user, query=request.GET.get("q", ""))
     return JsonResponse({"results": results})
-
-
-# --- the archive (documentation 5) ------------------------------------------------
-
-
-@login_required
-@permission_required("orders.view_archiverecord", raise_exception=True)
-@require_GET
-def archive_search(request):
-    """Documentation 5.3: find archived orders by number, customer, product,
-    order date and final status, newest order first."""
-    form = forms.ArchiveSearchForm(request.GET or None)
-    results = archive.archive_search(user=request.user, filters=form.filters())
-    page = Paginator(results, settings.ORDERS_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "orders/archive_search.html",
-        {"form": form, "page": page, "filtered": bool(form.is_bound and form.filters())},
-    )
-
-
-def _reviews_page(request, *, bound: dict | None = None, status: int = 200):
-    bound = bound or {}
-    due = archive.archive_reviews_due()
-    page = Paginator(due, settings.ORDERS_PAGE_SIZE).get_page(request.GET.get("page"))
-    today = timezone.localdate()
-    rows = [
-        {
-            "record": record,
-            "overdue_days": (today - record.next_review_on).days,
-            "form": bound.get(record.pk) or forms.ArchiveReviewForm(prefix=f"record-{record.pk}"),
-        }
-        for record in page
-    ]
-    context = {"page": page, "rows": rows, "interval": settings.ARCHIVE_REVIEW_INTERVAL_DAYS}
-    return render(request, "orders/archive_reviews.html", context, status=status)
-
-
-@login_required
-@permission_required("orders.review_archive", raise_exception=True)
-@require_GET
-def archive_reviews(request):
-    """Documentation 5.2: archived records due for their review, the longest
-    overdue first, each with the form that records its review."""
-    return _reviews_page(request)
-
-
-@login_required
-@permission_required("orders.review_archive", raise_exception=True)
-@require_POST
-def archive_review(request, pk: int):
-    record = get_object_or_404(ArchiveRecord.objects.select_related("order"), pk=pk)
-    form = forms.ArchiveReviewForm(request.POST, prefix=f"record-{record.pk}")
-    if not form.is_valid():
-        return _reviews_page(request, bound={record.pk: form}, status=400)
-    try:
-        archive.archive_review_record(record=record, user=request.user, **form.cleaned_data)
-    except DomainError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(
-            request,
-            _("Review of %(number)s recorded; next review on %(date)s.")
-            % {"number": record.order.number, "date": record.next_review_on.isoformat()},
-        )
-    return redirect("orders:archive_reviews")
-
-
-def _dossier_bundle(request, number: str) -> dict:
-    """The dossier of an order this user may see (404 otherwise, as for the
-    order page); its documents link to the web download."""
-    try:
-        order = dossier.dossier_order(
-            orders=selectors.orders_visible_to(user=request.user), number=number
-        )
-    except Order.DoesNotExist as exc:
-        raise Http404(number) from exc
-    return dossier.dossier_build(
-        order=order,
-        document_url=lambda doc: request.build_absolute_uri(
-            reverse("shipping:document", args=[doc.pk])
-        ),
-    )
-
-
-@login_required
-@permission_required("orders.view_order", raise_exception=True)
-@require_GET
-def dossier_json(request, number: str):
-    """Documentation 5.1: everything recorded about the order, as JSON."""
-    bundle = _dossier_bundle(request, number)
-    response = JsonResponse(bundle, json_dumps_params={"ensure_ascii": False, "indent": 2})
-    response["Content-Disposition"] = f'attachment; filename="{number}-dossier.json"'
-    return response
-
-
-@login_required
-@permission_required("orders.view_order", raise_exception=True)
-@require_GET
-def dossier_pdf(request, number: str):
-    """The same dossier as a PDF, in the reader's language."""
-    bundle = _dossier_bundle(request, number)
-    response = HttpResponse(dossier.dossier_pdf(bundle=bundle), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{number}-dossier.pdf"'
-    return response

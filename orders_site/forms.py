@@ -32,20 +32,27 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 
 def add_domain_error(
-    form: forms.BaseForm, exc: DomainError, names: dict[str, str] | None = None
+    form: forms.BaseForm,
+    exc: DomainError,
+    names: dict[str, str] | None = None,
+    *,
+    top: bool = True,
 ) -> None:
     """Put a service's refusal on ``form``: the message on top, each of
     ``exc.fields`` on the field it names (``names`` maps a service key such
-    as ``lines[0].quantity`` to the form's field), the rest on top too."""
+    as ``lines[0].quantity`` to the form's field), the rest on top too.
+    ``top=False`` places only the fields' errors (the page shows the message
+    as a banner: ``domain_error_text``)."""
     names = names or {}
-    form.add_error(None, exc.message)
+    if top:
+        form.add_error(None, exc.message)
     for key, messages in (exc.fields or {}).items():
         messages = messages if isinstance(messages, list | tuple) else [messages]
         field = names.get(key, key)
         for message in messages:
             if field in form.fields:
                 form.add_error(field, str(message))
-            elif str(message) != exc.message:
+            elif top and str(message) != exc.message:
                 form.add_error(None, str(message))
 
 

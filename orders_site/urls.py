@@ -13,9 +13,10 @@ urlpatterns = [
     path("", views.home, name="root"),
     path("home/", views.home, name="home"),
     path("logistics/", include("shipping.urls")),
-    path("warehouse/", include("inventory.urls")),
+    path("warehouse/", include("warehouse.urls")),
     path("after-sales/", include("aftersales.urls")),
     path("improvement/", include("feedback.urls")),
+    path("archive/", include("archive.urls")),
     path("", include("orders.urls")),
 ]
 

@@ -1,5 +1,8 @@
 """The shipping API: the carriers (to read tracking links and number
-patterns) and an order's shipping documents.
+patterns), an order's shipping documents, and shipping's part of the order
+resource (``ShippingOrderActions``: the ``ship`` and ``confirm-delivery``
+steps and ``GET /api/v1/orders/{number}/documents/``, mixed into the order
+viewset in ``orders_site.api_urls``).
 
 Who may read what:
 
@@ -31,8 +34,11 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
 
 from integrations.api_docs import ERRORS
+from orders.api.serializers import NoteSerializer
+from orders.api.steps import step_action
 
 from . import selectors
 from .models import Carrier, CarrierService, ShippingDocument
@@ -184,3 +190,44 @@ class DocumentViewSet(viewsets.GenericViewSet):
             as_attachment=True,
             filename=f"{doc.order.number}-{doc.kind}.pdf",
         )
+
+
+class ShipSerializer(NoteSerializer):
+    carrier = serializers.CharField(max_length=20, help_text="Carrier code, see /api/v1/carriers/.")
+    tracking_number = serializers.CharField(max_length=64)
+    service = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    override_reason = serializers.CharField(
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required when the carrier differs from the one the rules proposed.",
+    )
+
+
+class ConfirmDeliverySerializer(NoteSerializer):
+    signed_by = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    delivered_at = serializers.DateTimeField(required=False)
+
+
+class ShippingOrderActions:
+    # Shipping's steps and reads, on the order viewset (no docstring: it would
+    # become every order operation's description).
+
+    ship = step_action("ship", ShipSerializer)
+    confirm_delivery = step_action("confirm_delivery", ConfirmDeliverySerializer)
+
+    @extend_schema(
+        summary="The order's shipping documents (process 4.3)",
+        description=(
+            "The delivery note and the package labels printed at packing (a re-pack adds a "
+            "new set), newest first, each with the URL that downloads its PDF."
+        ),
+        responses={200: ShippingDocumentSerializer(many=True), **ERRORS},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def documents(self, request, number=None):
+        order = self.get_object()
+        documents = selectors.order_documents(order=order)
+        context = self.get_serializer_context()
+        return Response(ShippingDocumentSerializer(documents, many=True, context=context).data)

@@ -9,7 +9,6 @@ and the order dossier use them too."""
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
 from django.utils import translation
@@ -22,10 +21,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from .models import ShippingDocument
+from orders.models import Order
+from orders.transitions import refuse_archived
 
-if TYPE_CHECKING:
-    from orders.models import Order
+from .models import ShippingDocument
 
 # STSong-Light is one of the CID fonts every PDF viewer supplies for Chinese:
 # no font file to ship, and the text stays extractable (the delivery-note test
@@ -157,9 +156,7 @@ def documents_generate(*, order: Order) -> list[ShippingDocument]:
     """Render and store the packing slip and labels in the customer's
     language; an earlier set (a re-pack) stays on file. Never for an
     archived order (documentation 5)."""
-    from orders.services import order_refuse_archived  # orders.services imports this module
-
-    order_refuse_archived(order)
+    refuse_archived(order)
     language = order.customer.preferred_language
     documents = []
     with translation.override(language):

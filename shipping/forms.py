@@ -10,23 +10,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from orders_site.errors import DomainError
+from orders.forms import NoteForm
 
 from .models import Carrier
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-
-
-def apply_domain_error(form: forms.Form, exc: DomainError) -> None:
-    """Show a service's refusal on the form: each message next to the field it
-    names, the overall message above the fields."""
-    form.add_error(None, exc.message)
-    for name, messages in (exc.fields or {}).items():
-        for message in messages if isinstance(messages, list | tuple) else [messages]:
-            if name in form.fields:
-                form.add_error(name, str(message))
-            elif str(message) != exc.message:
-                form.add_error(None, str(message))
 
 
 class ShipForm(forms.Form):
@@ -118,3 +106,29 @@ class ManifestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.carriers = {c.code: c for c in carriers}
         self.fields["carrier"].choices = [(c.code, c.name) for c in carriers]
+
+
+# --- the order page's forms of the shipping steps ------------------------------
+
+
+class ShipStepForm(NoteForm):
+    """The order page's ``ship`` step (the logistics page has ``ShipForm``)."""
+
+    carrier = forms.CharField(label=_("Carrier"), max_length=100)
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=64)
+    field_order = ["carrier", "tracking_number", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each active carrier's format in words, as the refusal would say it.
+        self.fields["tracking_number"].help_text = " ".join(
+            carrier.tracking_number_format
+            for carrier in Carrier.objects.filter(is_active=True).order_by("name")
+        )
+
+
+class ConfirmDeliveryStepForm(NoteForm):
+    """The order page's ``confirm_delivery`` step."""
+
+    signed_by = forms.CharField(label=_("Signed by"), required=False, max_length=100)
+    field_order = ["signed_by", "note"]

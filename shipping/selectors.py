@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.db.models import (
     Case,
@@ -22,10 +21,10 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from .models import Carrier, CarrierRule, Shipment, ShippingDocument
+from orders.models import Order, OrderStatus
+from orders.selectors import orders_visible_to
 
-if TYPE_CHECKING:
-    from orders.models import Order
+from .models import Carrier, CarrierRule, Shipment, ShippingDocument
 
 
 def _rules_for(*, province: str, city: str) -> QuerySet[CarrierRule]:
@@ -79,8 +78,6 @@ def orders_packed() -> QuerySet[Order]:
     what the hand-over page shows in a fixed number of queries: the customer,
     the package count and weight, and the planned shipment (the rules'
     proposal) as ``planned_shipments``."""
-    from orders.models import Order, OrderStatus
-
     planned = (
         Shipment.objects.filter(shipped_at__isnull=True)
         .select_related("carrier", "service", "proposed_carrier")
@@ -98,8 +95,6 @@ def orders_packed() -> QuerySet[Order]:
 def orders_in_transit() -> QuerySet[Order]:
     """Shipped orders whose delivery is not confirmed yet, the earliest
     hand-over first, with their shipments as ``sent_shipments``."""
-    from orders.models import Order, OrderStatus
-
     sent = (
         Shipment.objects.filter(shipped_at__isnull=False)
         .select_related("carrier", "service")
@@ -180,8 +175,6 @@ def order_documents(*, order: Order) -> QuerySet[ShippingDocument]:
 def documents_visible_to(*, user) -> QuerySet[ShippingDocument]:
     """Documents of the orders this user may see (an Integration client: only
     its own orders); nothing without ``orders.view_order``."""
-    from orders.selectors import orders_visible_to
-
     if not user.has_perm("orders.view_order"):
         return ShippingDocument.objects.none()
     return ShippingDocument.objects.filter(order__in=orders_visible_to(user=user)).select_related(

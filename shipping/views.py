@@ -26,11 +26,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from orders import selectors as order_selectors
-from orders import services as order_services
 from orders.models import Order
 from orders_site.errors import DomainError
+from orders_site.forms import add_domain_error
 
-from . import forms, manifest, selectors
+from . import forms, manifest, selectors, services
 from .models import Carrier
 
 VIEW = "shipping.view_shipment"
@@ -115,10 +115,10 @@ def ship(request, number: str):
     form = _ship_form(order, _carriers_active(), request.POST)
     if form.is_valid():
         try:
-            order_services.order_ship(order=order, user=request.user, **form.service_kwargs())
+            services.order_ship(order=order, user=request.user, **form.service_kwargs())
         except DomainError as exc:
             if exc.fields:
-                forms.apply_domain_error(form, exc)
+                add_domain_error(form, exc)
             else:
                 # Not about the input (the order moved on meanwhile): say so above the list.
                 messages.error(request, exc.message)
@@ -174,7 +174,7 @@ def deliver(request, number: str):
     form = forms.DeliveryForm(request.POST, prefix=f"deliver-{order.pk}")
     if form.is_valid():
         try:
-            order_services.order_confirm_delivery(
+            services.order_confirm_delivery(
                 order=order,
                 user=request.user,
                 signed_by=form.cleaned_data["signed_by"].strip(),
@@ -184,7 +184,7 @@ def deliver(request, number: str):
             if not exc.fields:
                 messages.error(request, exc.message)
                 return redirect(_back(request, reverse("shipping:in_transit")))
-            forms.apply_domain_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(
                 request,

@@ -1,8 +1,8 @@
 """Walk an order to any state through the real services (never by assigning
 ``status``), so tests start from states the product itself can reach."""
 
-from orders import demo
 from orders.models import Order
+from orders_site import demo
 
 # The documented graph (DESIGN.md), written out independently of the model:
 # transition -> (sources, target, roles allowed).

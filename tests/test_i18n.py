@@ -26,8 +26,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from inventory.services import stock_receive
-from orders import demo, services
+from orders import services
 from orders.models import Order
+from orders_site import demo
 from shipping.models import Carrier, CarrierService, Shipment, tracking_pattern_words
 from tests.factories import CustomerFactory, ProductFactory, UserFactory, WarehouseFactory
 

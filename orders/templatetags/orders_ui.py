@@ -3,8 +3,6 @@ stored codes (findings, reasons, transitions) in the reader's language."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.urls import NoReverseMatch, reverse
@@ -14,21 +12,13 @@ from django.utils.translation import gettext as _
 
 from orders import forms, selectors
 from orders.models import CustomerContact, Order, OrderStatus
+from orders_site.formatting import cny
+from orders_site.forms import person_name
 
 register = template.Library()
 
 
-@register.filter
-def cny(value) -> str:
-    """``1234.5`` → ``¥1,234.50``: CNY always with two decimals."""
-    if value in (None, ""):
-        return ""
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        return str(value)
-    sign = "-" if amount < 0 else ""
-    return f"{sign}¥{abs(amount):,.2f}"
+register.filter("cny", cny)
 
 
 @register.simple_tag
@@ -42,7 +32,7 @@ def status_badge(status: str):
 
 @register.filter
 def person(user) -> str:
-    return forms.person_name(user)
+    return person_name(user)
 
 
 @register.filter
@@ -90,31 +80,3 @@ def contact_channel(code: str) -> str:
         return str(CustomerContact.Channel(code).label)
     except ValueError:
         return code
-
-
-def _label(choices, code) -> str:
-    try:
-        return str(choices(code).label)
-    except ValueError:
-        return code or ""
-
-
-@register.filter
-def case_status(code: str) -> str:
-    from aftersales.models import CaseStatus
-
-    return _label(CaseStatus, code)
-
-
-@register.filter
-def case_kind(code: str) -> str:
-    from aftersales.models import Case
-
-    return _label(Case.Kind, code)
-
-
-@register.filter
-def return_status(code: str) -> str:
-    from aftersales.models import Return
-
-    return _label(Return.Status, code)

@@ -33,10 +33,14 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "csp",
+    # The layers, bottom up (docs/ARCHITECTURE.md): stock, the order core,
+    # then the stages, each importing only what is below it.
     "inventory",
     "orders",
     "shipping",
+    "warehouse",
     "aftersales",
+    "archive",
     "feedback",
     "integrations",
     "notifications",
@@ -220,7 +224,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=env.int("REVIEW_DIGEST_HOUR", default=8), minute=0),
     },
     "archive-due-orders": {
-        "task": "orders.tasks.archive_due_orders",
+        "task": "archive.tasks.archive_due_orders",
         "schedule": crontab(hour=env.int("ARCHIVE_HOUR", default=2), minute=15),
     },
     # The analytics read model: orders with events since the last refresh.

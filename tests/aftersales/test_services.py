@@ -26,9 +26,9 @@ from aftersales.services import ReturnLineInput
 from inventory.models import StockItem, StockMovement
 from notifications.models import OutboxMessage
 from orders import services as order_services
-from orders.demo import walk_to
 from orders.exceptions import OrderArchived
 from orders.models import OrderEvent
+from orders_site.demo import walk_to
 from tests.factories import CustomerFactory, ProductFactory, UserFactory, make_order, stock
 
 pytestmark = pytest.mark.django_db
@@ -174,7 +174,7 @@ def test_delivered_to_archived_through_follow_ups_a_complaint_and_a_return(boss,
     # the dossier of this order holds every part of its record
     client = Client()
     client.force_login(boss)
-    dossier = client.get(reverse("orders:dossier_json", args=[order.number])).json()
+    dossier = client.get(reverse("archive:dossier_json", args=[order.number])).json()
     assert dossier["order"]["number"] == order.number
     assert dossier["customer"]["name"] == "华东机电有限公司"
     assert [line["quantity"] for line in dossier["lines"]] == [5]
@@ -192,7 +192,7 @@ def test_delivered_to_archived_through_follow_ups_a_complaint_and_a_return(boss,
     assert return_data["lines"][0]["disposition"] == "restock"
     assert (dossier["survey"]["rating"], dossier["survey"]["comment"]) == (4, "Good pumps")
     assert dossier["archive"]["final_status"] == "completed"
-    pdf = client.get(reverse("orders:dossier_pdf", args=[order.number]))
+    pdf = client.get(reverse("archive:dossier_pdf", args=[order.number]))
     assert pdf["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "华东机电有限公司" in text and order.number in text

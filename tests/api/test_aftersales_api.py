@@ -16,7 +16,7 @@ from aftersales.services import ReturnLineInput
 from inventory.models import StockItem, StockMovement
 from notifications.models import OutboxMessage
 from orders import services as order_services
-from orders.demo import walk_to
+from orders_site.demo import walk_to
 from tests.factories import CustomerFactory, ProductFactory, UserFactory, make_order, stock
 
 pytestmark = pytest.mark.django_db

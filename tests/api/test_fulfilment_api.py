@@ -9,11 +9,12 @@ from django.contrib.auth.models import User
 from django.db.models import Sum
 from django.utils import timezone
 
-from inventory.models import PickShortage, QualityCheck, StockItem, StockMovement
+from inventory.models import StockItem, StockMovement
 from orders.models import Customer, Order
 from tests import flow
 from tests.api.test_orders_api import assert_error
 from tests.factories import ProductFactory, UserFactory, make_order, stock
+from warehouse.models import PickShortage, QualityCheck
 
 pytestmark = pytest.mark.django_db
 

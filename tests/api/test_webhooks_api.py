@@ -7,7 +7,7 @@ import pytest
 
 from notifications import services
 from notifications.models import WebhookSubscription
-from orders.demo import walk_to
+from orders_site.demo import walk_to
 from tests.factories import UserFactory, make_order
 from tests.notifications.services import FakeDNS, WebhookReceiver, free_port
 

@@ -11,7 +11,7 @@ import pytest
 from aftersales import services
 from aftersales.models import Return, ReturnLine
 from integrations.services import api_token_issue
-from orders.demo import walk_to
+from orders_site.demo import walk_to
 from shipping.defaults import carriers_ensure_defaults
 from tests.concurrency.test_api_concurrency import post
 from tests.concurrency.test_order_concurrency import run_in_threads

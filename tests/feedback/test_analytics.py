@@ -62,8 +62,8 @@ from feedback.analytics import (
     stuck_orders,
 )
 from feedback.models import OrderFact, Stage, StageTarget
-from orders.demo import walk_to
 from orders.models import Order, OrderEvent
+from orders_site.demo import walk_to
 from shipping.models import Carrier, Shipment
 from tests.factories import CustomerFactory, ProductFactory, UserFactory, make_order, stock
 

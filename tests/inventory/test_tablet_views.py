@@ -8,11 +8,12 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from inventory.models import PickShortage, QualityCheck, StockItem
+from inventory.models import StockItem
 from orders.models import OrderEvent
 from shipping.models import ShippingDocument
 from tests import flow
 from tests.factories import ProductFactory, UserFactory, make_order, stock
+from warehouse.models import PickShortage, QualityCheck
 
 QUEUE = reverse("warehouse:queue")
 

@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from notifications import services
 from notifications.models import OutboxMessage, UserPreference, WebhookSubscription
+from orders import hooks
 from orders import notifications as order_notifications
 from orders import services as order_services
-from orders.demo import walk_to
+from orders_site.demo import walk_to
 from tests.factories import CustomerFactory, UserFactory, make_order
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +104,7 @@ def test_each_step_tells_the_people_the_process_names(people, product, boss):
 
     order_services.order_resubmit(order=order, user=boss)
     for step in ["approve", "start_picking"]:
-        order_services.TRANSITION_SERVICES[step](order=order, user=boss)
+        hooks.get_step(step).service(order=order, user=boss)
     [approved] = OutboxMessage.objects.filter(order=order, event="order.approved")
     assert (approved.recipient, approved.language) == ("buyer@example.com", "en")
     assert order.number in approved.subject

@@ -15,8 +15,8 @@ from django.db import transaction
 
 from notifications.models import OutboxMessage, WebhookSubscription
 from orders import services as order_services
-from orders.demo import walk_to
 from orders.models import Order
+from orders_site.demo import walk_to
 from tests.factories import CustomerFactory, ProductFactory, UserFactory, make_order, stock
 
 from .services import RedisServer, SmtpServer, WebhookReceiver, Worker, producer_using, wait_for

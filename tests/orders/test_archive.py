@@ -20,9 +20,13 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from aftersales import services as aftersales_services
 from aftersales.models import Case, CaseEntry, FollowUp, Return, ReturnLine, Survey
+from archive import selectors as archive_selectors
+from archive import services as archive_jobs
+from archive import tasks
 from inventory.models import StockItem, StockMovement
-from orders import archive, services, tasks
+from orders import services
 from orders.exceptions import (
     ArchiveReviewNotDue,
     InvalidTransition,
@@ -39,11 +43,12 @@ from shipping.models import Package, Shipment, ShippingDocument
 from tests import flow
 from tests.concurrency.test_order_concurrency import run_in_threads
 from tests.factories import CustomerFactory, ProductFactory, UserFactory, make_order, stock
+from warehouse import services as warehouse_services
 
 pytestmark = pytest.mark.django_db
 
-SEARCH = reverse("orders:archive")
-REVIEWS = reverse("orders:archive_reviews")
+SEARCH = reverse("archive:archive")
+REVIEWS = reverse("archive:archive_reviews")
 
 
 @pytest.fixture
@@ -209,7 +214,7 @@ def test_the_job_archives_orders_settled_longer_ago_than_the_retention_to_the_da
     )
 
     # when the job runs
-    run = archive.orders_archive_due(now=now)
+    run = archive_jobs.orders_archive_due(now=now)
 
     # then the orders settled more than 365 days ago are archived, by the
     # system; one settled exactly 365 days ago is not older than that yet
@@ -229,12 +234,12 @@ def test_the_job_archives_orders_settled_longer_ago_than_the_retention_to_the_da
     assert "365" in event.note
 
     # and a second run the same night archives nothing more
-    assert archive.orders_archive_due(now=now).as_dict() == {"archived": 0, "failed": 0}
+    assert archive_jobs.orders_archive_due(now=now).as_dict() == {"archived": 0, "failed": 0}
     # a second later the one settled exactly 365 days ago is due; the one a
     # day short two days later
-    assert archive.orders_archive_due(now=now + datetime.timedelta(seconds=1)).archived == 1
+    assert archive_jobs.orders_archive_due(now=now + datetime.timedelta(seconds=1)).archived == 1
     assert Order.objects.get(pk=exactly.pk).status == "archived"
-    assert archive.orders_archive_due(now=now + 2 * days).archived == 1
+    assert archive_jobs.orders_archive_due(now=now + 2 * days).archived == 1
     assert Order.objects.get(pk=one_day_short.pk).status == "archived"
 
 
@@ -255,7 +260,7 @@ def test_the_job_goes_on_past_a_failure_and_works_in_batches(
 
     monkeypatch.setattr(services, "order_archive", flaky)
     # when the job runs with batches of one
-    run = archive.orders_archive_due(batch_size=1)
+    run = archive_jobs.orders_archive_due(batch_size=1)
     # then the other three are archived and the failure is counted
     assert run.as_dict() == {"archived": 3, "failed": 1}
     assert [
@@ -268,7 +273,7 @@ def test_the_job_goes_on_past_a_failure_and_works_in_batches(
     ]
     # and the next run, the problem gone, archives the last one
     monkeypatch.setattr(services, "order_archive", real)
-    assert archive.orders_archive_due().as_dict() == {"archived": 1, "failed": 0}
+    assert archive_jobs.orders_archive_due().as_dict() == {"archived": 1, "failed": 0}
 
 
 def test_the_job_leaves_an_order_with_open_after_sales_work(
@@ -285,9 +290,9 @@ def test_the_job_leaves_an_order_with_open_after_sales_work(
         owner=manager,
         due_on=timezone.localdate(),
     )
-    assert archive.orders_archive_due().archived == 0
+    assert archive_jobs.orders_archive_due().archived == 0
     Case.objects.filter(pk=case.pk).update(status="closed")
-    assert archive.orders_archive_due().archived == 1
+    assert archive_jobs.orders_archive_due().archived == 1
 
 
 def test_the_task_runs_daily_from_beat(manager, sales, customer, pump, settings):
@@ -296,7 +301,7 @@ def test_the_task_runs_daily_from_beat(manager, sales, customer, pump, settings)
     settle_at(order, timezone.now() - datetime.timedelta(days=2))
     assert tasks.archive_due_orders.delay().get() == {"archived": 1, "failed": 0}
     entry = settings.CELERY_BEAT_SCHEDULE["archive-due-orders"]
-    assert entry["task"] == "orders.tasks.archive_due_orders"
+    assert entry["task"] == "archive.tasks.archive_due_orders"
     assert entry["schedule"].hour == {2} and entry["schedule"].minute == {15}
 
 
@@ -317,7 +322,7 @@ def test_every_order_write_refuses_an_archived_order(archived, root, pump):
         lambda: services.order_record_contact(
             order=archived, user=root, channel="phone", summary="too late"
         ),
-        lambda: services.order_record_pick(order=archived, user=root, product=pump),
+        lambda: warehouse_services.order_record_pick(order=archived, user=root, product=pump),
         *[(lambda name=name: flow.run(archived, name, root)) for name in flow.GRAPH],
     ]
     for call in calls:
@@ -375,7 +380,7 @@ def test_the_order_page_of_an_archived_order_shows_the_banner_and_no_controls(
         assert response.context["actions"] == []
         assert response.context["archive_record"].archived_by == manager
         # the dossier is offered
-        assert reverse("orders:dossier_pdf", kwargs={"number": archived.number}) in html
+        assert reverse("archive:dossier_pdf", kwargs={"number": archived.number}) in html
 
 
 def test_an_open_order_page_has_no_archived_banner(client, sales, customer, pump):
@@ -546,7 +551,7 @@ def test_a_reviewer_marks_a_record_reviewed_and_its_next_review_moves_on(
     [record] = due_records(manager, sales, customer, pump, 3)
     due_on = record.next_review_on
     client.force_login(manager)
-    url = reverse("orders:archive_review", args=[record.pk])
+    url = reverse("archive:archive_review", args=[record.pk])
     # when the reviewer posts without a note, then it is refused and nothing recorded
     empty = client.post(url, {f"record-{record.pk}-note": "  "})
     assert empty.status_code == 400
@@ -576,7 +581,7 @@ def test_a_reviewer_marks_a_record_reviewed_and_its_next_review_moves_on(
 
 def test_a_review_long_overdue_counts_the_next_from_today(manager, sales, customer, pump):
     [record] = due_records(manager, sales, customer, pump, 400)
-    archive.archive_review_record(record=record, user=manager, note="Checked")
+    services.archive_review_record(record=record, user=manager, note="Checked")
     assert record.next_review_on == timezone.localdate() + datetime.timedelta(
         days=settings.ARCHIVE_REVIEW_INTERVAL_DAYS
     )
@@ -585,14 +590,14 @@ def test_a_review_long_overdue_counts_the_next_from_today(manager, sales, custom
 def test_the_review_service_refuses_what_it_must(manager, sales, customer, pump):
     [record] = due_records(manager, sales, customer, pump, 1)
     with pytest.raises(Exception) as forbidden:
-        archive.archive_review_record(record=record, user=sales, note="x")
+        services.archive_review_record(record=record, user=sales, note="x")
     assert forbidden.value.status == 403
     with pytest.raises(OrderInvalid) as blank:
-        archive.archive_review_record(record=record, user=manager, note=" ")
+        services.archive_review_record(record=record, user=manager, note=" ")
     assert "note" in blank.value.fields
     not_due = archived_cancelled(customer, sales, pump, manager).archive_record
     with pytest.raises(ArchiveReviewNotDue):
-        archive.archive_review_record(record=not_due, user=manager, note="early")
+        services.archive_review_record(record=not_due, user=manager, note="early")
     assert not ArchiveReview.objects.exists()
 
 
@@ -600,7 +605,7 @@ def test_only_reviewers_reach_the_review_pages(client, sales, aftersales, manage
     for user in (sales, aftersales):
         client.force_login(user)
         assert client.get(REVIEWS).status_code == 403
-        assert client.post(reverse("orders:archive_review", args=[1])).status_code == 403
+        assert client.post(reverse("archive:archive_review", args=[1])).status_code == 403
 
 
 # --- the archive search ------------------------------------------------------------------------
@@ -664,8 +669,8 @@ def test_the_archive_search_links_each_order_and_its_dossier(client, manager, sh
     html = client.get(SEARCH).content.decode()
     for number in shelf.values():
         assert reverse("orders:detail", args=[number]) in html
-        assert reverse("orders:dossier_pdf", args=[number]) in html
-        assert reverse("orders:dossier_json", args=[number]) in html
+        assert reverse("archive:dossier_pdf", args=[number]) in html
+        assert reverse("archive:dossier_json", args=[number]) in html
 
 
 def test_the_archive_search_pages_by_25_in_a_bounded_number_of_queries(
@@ -790,11 +795,11 @@ def full_story(root, sales, manager, warehouse):
             "answered_at": now,
         },
     )
-    order = services.order_complete(order=order, user=manager)
+    order = aftersales_services.order_complete(order=order, user=manager)
     order = services.order_archive(order=order, user=manager)
     record = ArchiveRecord.objects.get(order=order)
     ArchiveRecord.objects.filter(pk=record.pk).update(next_review_on=timezone.localdate())
-    archive.archive_review_record(record=record, user=manager, note="资料齐全")
+    services.archive_review_record(record=record, user=manager, note="资料齐全")
     return order
 
 
@@ -821,7 +826,7 @@ def test_the_dossier_json_has_every_section_populated(
 ):
     order = full_story
     client.force_login(manager)
-    url = reverse("orders:dossier_json", args=[order.number])
+    url = reverse("archive:dossier_json", args=[order.number])
     # a fixed number however long the history: the session and user, then
     # one query per section
     with django_assert_max_num_queries(20):
@@ -930,7 +935,7 @@ def test_an_order_not_archived_has_a_dossier_with_survey_and_archive_null(
 ):
     order = make_order(customer=customer, salesperson=sales, lines=[(pump, 1)])
     client.force_login(sales)
-    bundle = client.get(reverse("orders:dossier_json", args=[order.number])).json()
+    bundle = client.get(reverse("archive:dossier_json", args=[order.number])).json()
     assert bundle["survey"] is None and bundle["archive"] is None
     assert bundle["shipments"] == [] and bundle["cases"] == []
     assert bundle["order"]["status"] == "draft"
@@ -941,10 +946,10 @@ def test_the_dossier_follows_the_order_visibility_rules(client, sales, customer,
     nobody = UserFactory(username="nobody")
     for user, status in ((integration, 404), (nobody, 403)):
         client.force_login(user)
-        for name in ("orders:dossier_json", "orders:dossier_pdf"):
+        for name in ("archive:dossier_json", "archive:dossier_pdf"):
             assert client.get(reverse(name, args=[order.number])).status_code == status
     client.logout()
-    response = client.get(reverse("orders:dossier_json", args=[order.number]))
+    response = client.get(reverse("archive:dossier_json", args=[order.number]))
     assert response.status_code == 302
 
 
@@ -957,7 +962,7 @@ def test_the_dossier_pdf_names_the_chinese_customer_and_the_order(client, full_s
     order = full_story
     client.force_login(manager)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    response = client.get(reverse("orders:dossier_pdf", args=[order.number]))
+    response = client.get(reverse("archive:dossier_pdf", args=[order.number]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     text = pdf_text(response)
@@ -970,7 +975,7 @@ def test_the_dossier_pdf_names_the_chinese_customer_and_the_order(client, full_s
 def test_the_dossier_pdf_is_in_the_readers_language(client, full_story, manager):
     client.force_login(manager)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
-    text = pdf_text(client.get(reverse("orders:dossier_pdf", args=[full_story.number])))
+    text = pdf_text(client.get(reverse("archive:dossier_pdf", args=[full_story.number])))
     assert "时间线" in text and "已归档" in text
     assert "Timeline" not in text
 
@@ -982,7 +987,7 @@ def test_a_long_history_runs_over_as_many_pages_as_it_needs(client, sales, custo
             order=order, user=sales, channel="phone", summary=f"第{i}次沟通：客户询问交货时间。"
         )
     client.force_login(sales)
-    response = client.get(reverse("orders:dossier_pdf", args=[order.number]))
+    response = client.get(reverse("archive:dossier_pdf", args=[order.number]))
     reader = PdfReader(io.BytesIO(response.content))
     assert len(reader.pages) > 2
     text = pdf_text(response)
@@ -1014,7 +1019,7 @@ def test_orders_archived_before_the_records_existed_get_theirs_from_the_timeline
     assert record.next_review_on == timezone.localdate(long_ago) + datetime.timedelta(
         days=settings.ARCHIVE_REVIEW_INTERVAL_DAYS
     )
-    assert record in archive.archive_reviews_due()
+    assert record in archive_selectors.archive_reviews_due()
 
 
 # --- concurrency (PostgreSQL, real threads) ----------------------------------------------------
@@ -1029,7 +1034,7 @@ def test_the_job_and_a_manager_archiving_at_once_archive_once(customer, sales, m
     # when the nightly job and a manager archive it at the same instant
     results = run_in_threads(
         lambda who: (
-            archive.orders_archive_due().as_dict()
+            archive_jobs.orders_archive_due().as_dict()
             if who == "job"
             else services.order_archive(order=Order.objects.get(pk=order.pk), user=manager)
         ),

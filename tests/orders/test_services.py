@@ -13,9 +13,11 @@ from inventory.models import StockItem, StockMovement
 from orders import services
 from orders.exceptions import OrderConflict, OrderInvalid, OrderNotEditable
 from orders.models import Order, OrderEvent
+from shipping import services as shipping_services
 from shipping.models import Carrier, CarrierRule
 from tests import flow
 from tests.factories import CustomerFactory, ProductFactory, UserFactory, make_order, stock
+from warehouse import services as warehouse_services
 
 
 @pytest.fixture
@@ -242,7 +244,7 @@ def test_ship_requires_carrier_and_tracking(customer, product, sales, admin, log
         make_order(customer=customer, salesperson=sales, lines=[(product, 1)]), "packed", admin
     )
     with pytest.raises(OrderInvalid) as exc:
-        services.order_ship(order=order, user=logistics, carrier="", tracking_number="")
+        shipping_services.order_ship(order=order, user=logistics, carrier="", tracking_number="")
     assert set(exc.value.fields) == {"carrier", "tracking_number"}
     assert item(product).reserved == 1
 
@@ -253,10 +255,12 @@ def test_picking_refuses_wrong_item_and_overpick(customer, product, sales, admin
         make_order(customer=customer, salesperson=sales, lines=[(product, 2)]), "picking", admin
     )
     with pytest.raises(OrderInvalid, match="not on this order"):
-        services.order_record_pick(order=order, user=warehouse_user, product=stranger)
-    services.order_record_pick(order=order, user=warehouse_user, product=product, quantity=2)
+        warehouse_services.order_record_pick(order=order, user=warehouse_user, product=stranger)
+    warehouse_services.order_record_pick(
+        order=order, user=warehouse_user, product=product, quantity=2
+    )
     with pytest.raises(OrderInvalid, match="already picked"):
-        services.order_record_pick(order=order, user=warehouse_user, product=product)
+        warehouse_services.order_record_pick(order=order, user=warehouse_user, product=product)
     assert order.lines.get().picked_quantity == 2
 
 
@@ -266,11 +270,18 @@ def test_finish_picking_needs_every_line_picked(customer, product, sales, admin,
     order = flow.walk_to(
         make_order(customer=customer, salesperson=sales, lines=[(product, 2)]), "picking", admin
     )
-    services.order_record_pick(order=order, user=warehouse_user, product=product, quantity=1)
+    warehouse_services.order_record_pick(
+        order=order, user=warehouse_user, product=product, quantity=1
+    )
     with pytest.raises(InvalidTransition, match="fully picked"):
-        services.order_finish_picking(order=order, user=warehouse_user)
-    services.order_record_pick(order=order, user=warehouse_user, product=product, quantity=1)
-    assert services.order_finish_picking(order=order, user=warehouse_user).status == "quality_check"
+        warehouse_services.order_finish_picking(order=order, user=warehouse_user)
+    warehouse_services.order_record_pick(
+        order=order, user=warehouse_user, product=product, quantity=1
+    )
+    assert (
+        warehouse_services.order_finish_picking(order=order, user=warehouse_user).status
+        == "quality_check"
+    )
 
 
 def test_fail_qc_sends_lines_back_to_picking(customer, product, sales, admin, warehouse_user):
@@ -279,7 +290,7 @@ def test_fail_qc_sends_lines_back_to_picking(customer, product, sales, admin, wa
         "quality_check",
         admin,
     )
-    order = services.order_fail_qc(order=order, user=warehouse_user, reason="dented")
+    order = warehouse_services.order_fail_qc(order=order, user=warehouse_user, reason="dented")
     assert order.status == "picking"
     assert order.lines.get().picked_quantity == 0
     assert order.events.get(transition="fail_qc").data["reason"] == "dented"

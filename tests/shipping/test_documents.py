@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from orders import services
 from tests import flow
 from tests.factories import CustomerFactory, ProductFactory, UserFactory, make_order, stock
+from warehouse import services as warehouse_services
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def pack(root, sales, customer, products, packages):
         "packing",
         root,
     )
-    return services.order_pack(order=order, user=root, packages=packages)
+    return warehouse_services.order_pack(order=order, user=root, packages=packages)
 
 
 def pages_text(document) -> list[str]:

@@ -15,9 +15,11 @@ from pypdf import PdfReader
 
 from inventory.models import StockItem, StockMovement
 from orders.models import Order
+from shipping import services as shipping_services
 from shipping.models import Carrier, Shipment
 from tests import flow
 from tests.factories import CustomerFactory, ProductFactory, UserFactory, make_order, stock
+from warehouse import services as warehouse_services
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +44,7 @@ def packed_order(root, sales, customer, lines, packages=None):
     order = flow.walk_to(
         make_order(customer=customer, salesperson=sales, lines=lines), "packing", root
     )
-    from orders import services
-
-    return services.order_pack(
+    return warehouse_services.order_pack(
         order=order, user=root, packages=packages or [{"weight_kg": "2.50"}, {"weight_kg": "1.20"}]
     )
 
@@ -334,9 +334,7 @@ def handed_over(root, sales, product):
         ("yesterday", CustomerFactory(name="张三"), "sf", "SF100000000004"),
     ]:
         order = packed_order(root, sales, customer, [(product, 1)])
-        from orders import services
-
-        services.order_ship(
+        shipping_services.order_ship(
             order=order,
             user=root,
             carrier=carrier,

@@ -7,10 +7,10 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from integrations.services import api_token_issue
-from orders import services
 from shipping.models import Carrier, tracking_pattern_words
 from tests import flow
 from tests.factories import UserFactory, make_order
+from warehouse import services as warehouse_services
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def packed(root, sales, customer, product):
     order = flow.walk_to(
         make_order(customer=customer, salesperson=sales, lines=[(product, 1)]), "packing", root
     )
-    return services.order_pack(order=order, user=root, packages=[{"weight_kg": "1.50"}])
+    return warehouse_services.order_pack(order=order, user=root, packages=[{"weight_kg": "1.50"}])
 
 
 @pytest.mark.parametrize(

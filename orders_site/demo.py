@@ -4,8 +4,9 @@ would trigger."""
 
 from __future__ import annotations
 
-from . import services
-from .models import Order
+from orders import hooks
+from orders.models import Order
+from warehouse import services as warehouse_services
 
 # The steps that take a draft to each state.
 _TO_DELIVERED = [
@@ -65,16 +66,16 @@ def transition_kwargs(name: str, order: Order | None = None) -> dict:
 
 
 def run_transition(order: Order, name: str, user) -> Order:
-    return services.TRANSITION_SERVICES[name](
-        order=order, user=user, **transition_kwargs(name, order)
-    )
+    return hooks.get_step(name).service(order=order, user=user, **transition_kwargs(name, order))
 
 
 def pick_all(order: Order, user) -> None:
     for line in order.lines.select_related("product"):
         left = line.quantity - line.picked_quantity
         if left:
-            services.order_record_pick(order=order, user=user, product=line.product, quantity=left)
+            warehouse_services.order_record_pick(
+                order=order, user=user, product=line.product, quantity=left
+            )
 
 
 def walk_to(order: Order, state: str, user) -> Order:

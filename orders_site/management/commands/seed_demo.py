@@ -18,13 +18,16 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from aftersales import services as aftersales
 from inventory.models import Product, ProductCode, StockItem
 from inventory.services import product_code_add, stock_receive, warehouse_default
-from orders import demo, roles
+from orders import roles
 from orders.models import Customer, Order, OrderStatus
 from orders.services import LineInput, order_create, order_record_contact
 from shipping.defaults import carriers_ensure_defaults
 from shipping.models import Carrier, CarrierRule
+
+from ... import demo
 
 USERS = [
     ("sales", roles.SALES, "李", "娜"),
@@ -341,8 +344,6 @@ class Command(BaseCommand):
 
     def _complaint(self, order, sales):
         """After-sales at work: a follow-up done, a complaint with a return."""
-        from aftersales import services as aftersales
-
         aftersales_user = get_user_model().objects.get(username="aftersales")
         first = order.follow_ups.order_by("offset_days").first()
         aftersales.follow_up_record(
@@ -372,8 +373,6 @@ class Command(BaseCommand):
         )
 
     def _happy_customer(self, order, sales):
-        from aftersales import services as aftersales
-
         for follow_up in order.follow_ups.order_by("offset_days"):
             aftersales.follow_up_record(
                 follow_up=follow_up,

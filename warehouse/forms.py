@@ -1,16 +1,19 @@
 """HTML forms of the warehouse tablet screens (process 3.1–3.3). They validate
 what the picker typed, tapped or scanned and turn it into the keyword
-arguments of ``orders.services``; they never save anything themselves."""
+arguments of ``warehouse.services``; they never save anything themselves.
+The order page's forms for the warehouse's steps (fail the check, pack) are
+here too: the stage registers them with ``orders.hooks.step``."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from orders.forms import PackageForm, package_formset_class
+from orders.forms import NoteForm
 
 # Reasons pickers and checkers give most often; "other" asks for words. The
 # chosen reason is stored as text (in the picker's language, followed by what
@@ -33,6 +36,84 @@ QC_FAIL_REASONS = {
 ALL_LINES = "all"
 
 NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"}
+
+
+# --- the order page's forms of the warehouse steps ---------------------------------
+
+
+class FailQcForm(NoteForm):
+    reason = forms.CharField(label=_("What failed the check"), max_length=500)
+    field_order = ["reason", "note"]
+
+
+class PackageForm(forms.Form):
+    weight_kg = forms.DecimalField(
+        label=_("Weight (kg)"),
+        max_digits=8,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("100000"),
+    )
+    length_cm = forms.IntegerField(
+        label=_("Length (cm)"), required=False, min_value=1, max_value=10000
+    )
+    width_cm = forms.IntegerField(
+        label=_("Width (cm)"), required=False, min_value=1, max_value=10000
+    )
+    height_cm = forms.IntegerField(
+        label=_("Height (cm)"), required=False, min_value=1, max_value=10000
+    )
+
+
+class BasePackageFormSet(forms.BaseFormSet):
+    """Packages of one order: Django's own "Please submit at least 1 form."
+    says nothing to a packer; these say what to do."""
+
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_few_forms": _("Add at least one package, with its weight, before packing."),
+        "too_many_forms": _(
+            "At most %(num)d packages per order: pack the goods into fewer cartons."
+        ),
+    }
+
+
+def package_formset_class(form_class):
+    """The package formset of ``form_class`` (desktop or tablet)."""
+    return forms.formset_factory(
+        form_class,
+        formset=BasePackageFormSet,
+        extra=0,
+        min_num=1,
+        validate_min=True,
+        max_num=200,
+        validate_max=True,
+    )
+
+
+PackageFormSet = package_formset_class(PackageForm)
+
+
+class PackForm(NoteForm):
+    """Process 3.3: one or more packages, each with its weight."""
+
+    def __init__(self, data=None, *, prefix=None, **kwargs):
+        super().__init__(data, prefix=prefix, **kwargs)
+        self.packages = PackageFormSet(data, prefix=f"{prefix or 'pack'}-packages")
+
+    def is_valid(self) -> bool:
+        return super().is_valid() & self.packages.is_valid()
+
+    def service_kwargs(self) -> dict[str, Any]:
+        packages = [
+            {k: v for k, v in form.cleaned_data.items() if v is not None}
+            for form in self.packages.forms
+            if form.cleaned_data
+        ]
+        return {**super().service_kwargs(), "packages": packages}
+
+
+# --- the tablet screens -------------------------------------------------------------
 
 
 def _choices(reasons: dict) -> list[tuple[str, Any]]:

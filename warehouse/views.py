@@ -2,7 +2,7 @@
 scan-to-confirm, quality check, pack and print.
 
 Thin views, like the sales UI's: forms validate, every write is a call to
-``orders.services`` (which owns the state machine and the rules), and a
+``warehouse.services`` (the stage's rules; the core owns the state machine), and a
 ``DomainError`` becomes a banner the picker can read at arm's length, never a
 500. Actions redirect back to their screen (post/redirect/get), so a reload
 never records a scan twice.
@@ -22,13 +22,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from orders import services
+from inventory import selectors as inventory_selectors
+from inventory.exceptions import UnknownProductCode
+from inventory.models import StockItem
 from orders.models import Order, OrderLine, OrderStatus
 from orders_site.errors import DomainError
+from orders_site.forms import add_domain_error, domain_error_text
 
-from . import forms, selectors
-from .exceptions import UnknownProductCode
-from .models import StockItem
+from . import forms, services
 
 S = OrderStatus
 # What the warehouse has to do, in the process's order (process 3.1–3.3).
@@ -142,25 +143,6 @@ def _documents(order: Order) -> list:
     return documents
 
 
-def _error(request, exc: DomainError) -> None:
-    """The service's message as the red banner, with what it says about each
-    field when that adds something."""
-    details = []
-    for messages_ in (exc.fields or {}).values():
-        for message in messages_ if isinstance(messages_, list | tuple) else [messages_]:
-            if str(message) != exc.message and str(message) not in details:
-                details.append(str(message))
-    messages.error(request, " ".join([exc.message, *details]))
-
-
-def _place_errors(form, exc: DomainError) -> None:
-    """Put a service's field errors on the form fields of the same name."""
-    for key, messages_ in (exc.fields or {}).items():
-        if key in form.fields:
-            for message in messages_ if isinstance(messages_, list | tuple) else [messages_]:
-                form.add_error(key, str(message))
-
-
 def _form_errors(form) -> str:
     return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
@@ -253,7 +235,7 @@ def start(request, number: str):
     try:
         services.order_start_picking(order=order, user=request.user)
     except DomainError as exc:
-        _error(request, exc)
+        messages.error(request, domain_error_text(exc))
     else:
         messages.success(request, _("Picking started. Scan each product as you take it."))
     return redirect(_pick_url(order))
@@ -272,7 +254,7 @@ def scan(request, number: str):
         messages.error(request, _form_errors(form))
         return redirect(_pick_url(order))
     code = form.cleaned_data["code"]
-    product = selectors.product_by_code(code=code)
+    product = inventory_selectors.product_by_code(code=code)
     if product is None:
         messages.error(request, UnknownProductCode(code).message)
         return redirect(_pick_url(order))
@@ -281,7 +263,7 @@ def scan(request, number: str):
             order=order, user=request.user, product=product, quantity=form.cleaned_data["quantity"]
         )
     except DomainError as exc:
-        _error(request, exc)
+        messages.error(request, domain_error_text(exc))
         return redirect(_pick_url(order))
     progress = _("%(sku)s %(name)s: %(picked)s of %(quantity)s picked.") % {
         "sku": product.sku,
@@ -304,7 +286,7 @@ def finish(request, number: str):
     try:
         services.order_finish_picking(order=order, user=request.user)
     except DomainError as exc:
-        _error(request, exc)
+        messages.error(request, domain_error_text(exc))
         return redirect(_pick_url(order))
     messages.success(request, _("Picking finished. Now check the goods."))
     return redirect("warehouse:qc", number=order.number)
@@ -328,8 +310,8 @@ def shortage(request, number: str, line_id: int):
                     order=order, user=request.user, **form.service_kwargs()
                 )
             except DomainError as exc:
-                _place_errors(form, exc)
-                _error(request, exc)
+                add_domain_error(form, exc, top=False)
+                messages.error(request, domain_error_text(exc))
                 status = exc.status
             else:
                 messages.warning(
@@ -373,8 +355,8 @@ def qc(request, number: str):
                 else:
                     services.order_pass_qc(order=order, user=request.user, **form.pass_kwargs())
             except DomainError as exc:
-                _place_errors(form, exc)
-                _error(request, exc)
+                add_domain_error(form, exc, top=False)
+                messages.error(request, domain_error_text(exc))
                 status = exc.status
             else:
                 if failing:
@@ -417,7 +399,7 @@ def pack(request, number: str):
                     order=order, user=request.user, packages=forms.packages_from(packages)
                 )
             except DomainError as exc:
-                _error(request, exc)
+                messages.error(request, domain_error_text(exc))
                 status = exc.status
             else:
                 messages.success(
