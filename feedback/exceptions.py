@@ -1,5 +1,6 @@
-"""The refusals of the improvement services (suggestions, meetings, stage
-feedback); the pages map them to a field error (400), a 403 or a message."""
+"""The refusals of feedback's services (suggestions, meetings, stage
+feedback, stage targets); the pages map them to a field error (400), a 403
+or a message."""
 
 from orders_site.errors import ConflictError, DomainError, ForbiddenError
 
@@ -19,3 +20,14 @@ class ImprovementConflict(ConflictError):
     """The record is not in a state that allows this (already decided, voting closed)."""
 
     code = "invalid_state"
+
+
+class StageTargetInvalid(DomainError):
+    """A stage target that is not a number of hours, or names no stage."""
+
+    code = "invalid"
+    status = 400
+
+
+class StageTargetForbidden(ForbiddenError):
+    """Only a sales manager sets the stage targets."""

@@ -12,8 +12,7 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.forms import DATE_WIDGET, PersonChoiceField
-from orders_site.forms import person_name
+from orders_site.forms import DATE_WIDGET, PersonChoiceField, person_name
 
 from . import selectors
 from .models import ActionItem, Meeting, ProcessStage, StageFeedback, Suggestion, SuggestionStatus

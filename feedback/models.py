@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 
 class Stage(models.TextChoices):
@@ -336,11 +336,21 @@ class Meeting(models.Model):
         return f"{self.held_on:%Y-%m-%d} {self.title}"
 
 
-class ActionItem(models.Model):
-    class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        IN_PROGRESS = "in_progress", _("In progress")
-        DONE = "done", _("Done")
+class ActionItemStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+
+
+AS = ActionItemStatus
+
+
+class ActionItem(ConcurrentTransitionMixin, models.Model):
+    """Process 6.1: what a meeting decided to do, who does it and by when.
+    Its owner (or a manager) moves it between open, in progress and done,
+    in any direction: work starts, finishes, or turns out not to be over."""
+
+    Status = ActionItemStatus
 
     meeting = models.ForeignKey(
         Meeting, on_delete=models.CASCADE, related_name="actions", verbose_name=_("meeting")
@@ -353,8 +363,8 @@ class ActionItem(models.Model):
         verbose_name=_("owner"),
     )
     due_on = models.DateField(_("due on"), db_index=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    status = FSMField(
+        _("status"), max_length=20, choices=AS.choices, default=AS.OPEN, protected=True
     )
     suggestion = models.ForeignKey(
         Suggestion,
@@ -376,3 +386,21 @@ class ActionItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != AS.DONE
+
+    # --- the action's state machine; only feedback.services calls these ---
+
+    @transition(field=status, source=[AS.OPEN, AS.DONE], target=AS.IN_PROGRESS)
+    def start(self):
+        """The owner is on it (or it was not done after all)."""
+
+    @transition(field=status, source=[AS.OPEN, AS.IN_PROGRESS], target=AS.DONE)
+    def finish(self):
+        """Done: the service records when."""
+
+    @transition(field=status, source=[AS.IN_PROGRESS, AS.DONE], target=AS.OPEN)
+    def reopen(self):
+        """Back to waiting for someone to start it."""

@@ -145,6 +145,12 @@ def suggestion_moves(*, suggestion: Suggestion, user) -> list[str]:
     return [name for name in MOVE_ORDER if name in names]
 
 
+def suggestion_decidable(*, suggestion: Suggestion) -> bool:
+    """Whether the state machine allows any move from here (a manager can
+    still decide on it)."""
+    return any(True for _move in suggestion.get_available_status_transitions())
+
+
 def suggestion_choices() -> QuerySet[Suggestion]:
     """What an action item may be linked to: suggestions not rejected, the
     newest first."""
@@ -328,7 +334,30 @@ def actions_overdue(*, today: datetime.date | None = None) -> QuerySet[ActionIte
 
 
 def may_change_action(*, item: ActionItem, user) -> bool:
+    """The action's owner moves it on, and so may a manager."""
     return item.owner_id == user.pk or user.has_perm("feedback.change_actionitem")
+
+
+def action_steps(*, item: ActionItem) -> dict[str, str]:
+    """The statuses ``item`` can move to now, each with the ``@transition``
+    that takes it there, as the state machine says."""
+    return {t.target: t.name for t in item.get_available_status_transitions()}
+
+
+def action_step_to(*, item: ActionItem, status: str) -> str | None:
+    """The transition that takes ``item`` to ``status`` now, if any."""
+    return action_steps(item=item).get(status)
+
+
+def action_status_choices(*, item: ActionItem) -> list[tuple[str, str]]:
+    """The status menu of ``item``: its status and the ones the state machine
+    allows from it, in the usual order."""
+    reachable = action_steps(item=item)
+    return [
+        (value, label)
+        for value, label in ActionItem.Status.choices
+        if value == item.status or value in reachable
+    ]
 
 
 # --- stage feedback (process 4.1) --------------------------------------------------------

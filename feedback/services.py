@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -22,6 +23,7 @@ from django_fsm import can_proceed
 from notifications import services as notify
 from orders_site.actors import is_system
 from orders_site.forms import person_name
+from orders_site.services import absolute_url, copy_fields, require_perm
 
 from . import selectors
 from .exceptions import ImprovementConflict, ImprovementForbidden, ImprovementInvalid
@@ -52,19 +54,15 @@ NOTIFIED_MOVES = {"accept", "implement", "reject"}
 #: Colleagues vote while a manager has still to decide; after that the count
 #: is part of the record.
 VOTING_OPEN = (SS.SUBMITTED, SS.UNDER_REVIEW)
-#: States a manager can still move a suggestion out of.
-DECIDABLE = (SS.SUBMITTED, SS.UNDER_REVIEW, SS.ACCEPTED)
 
 TITLE_MAX = 200
 TEXT_MAX = 4000
 
 
-def _require(user, perm: str, message: str) -> None:
-    """The role check every page relies on, here once. ``SYSTEM`` is refused:
-    no job proposes, votes or decides (and inside a request ``is_system``
-    fails loudly if a view forgot ``request.user``)."""
-    if is_system(user) or not user.has_perm(perm):
-        raise ImprovementForbidden(message)
+#: The role check every page relies on: the shared one, with ``SYSTEM``
+#: refused (no job proposes, votes or decides; inside a request ``is_system``
+#: fails loudly if a view forgot ``request.user``).
+_require = partial(require_perm, error=ImprovementForbidden, allow_system=False)
 
 
 def _text(value, *, field: str, errors: dict, limit: int = TEXT_MAX, required: bool = True):
@@ -74,18 +72,6 @@ def _text(value, *, field: str, errors: dict, limit: int = TEXT_MAX, required: b
     elif len(value) > limit:
         errors[field] = [_("At most %(limit)d characters.") % {"limit": limit}]
     return value
-
-
-def _copy(source, target) -> None:
-    """Refresh the caller's instance from the locked copy. ``status`` is a
-    protected FSM field, so ``refresh_from_db`` and assignment are refused."""
-    if source is not target:
-        for field in type(source)._meta.concrete_fields:
-            target.__dict__[field.attname] = source.__dict__[field.attname]
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 # --- suggestions (process 6.2) -----------------------------------------------------
@@ -212,7 +198,7 @@ def suggestion_decide(*, suggestion: Suggestion, user, move: str, note: str = ""
         )
     if move in NOTIFIED_MOVES:
         _tell_author(locked, decided_by=user, note=note, award=award)
-    _copy(locked, suggestion)
+    copy_fields(locked, suggestion)
     return locked
 
 
@@ -230,7 +216,7 @@ def _tell_author(suggestion: Suggestion, *, decided_by, note: str, award: PointA
             "note": note,
             "points": award.points if award else 0,
             "decided_by": person_name(decided_by),
-            "url": _absolute(reverse("feedback:suggestion_detail", args=[suggestion.pk])),
+            "url": absolute_url(reverse("feedback:suggestion_detail", args=[suggestion.pk])),
         },
         dedupe_key=f"suggestion-decided:{suggestion.pk}:{suggestion.status}",
     )
@@ -331,22 +317,27 @@ def action_item_add(
 @transaction.atomic
 def action_item_set_status(*, item: ActionItem, user, status: str) -> ActionItem:
     """Process 6.1: the owner reports progress (open, in progress, done); a
-    manager may too. ``done_at`` records when it was done, and clears when it
-    is reopened."""
+    manager may too. The state machine names the step that leads to
+    ``status`` (``start``, ``finish``, ``reopen``); asking for the status it
+    has already changes nothing. ``done_at`` records when it was done, and
+    clears when it is reopened."""
     if status not in ActionItem.Status.values:
         raise ImprovementInvalid(
             _("Choose a status."), fields={"status": [_("Not a valid choice.")]}
         )
     locked = ActionItem.objects.select_for_update().get(pk=item.pk)
-    if is_system(user) or not (
-        locked.owner_id == user.pk or user.has_perm("feedback.change_actionitem")
-    ):
+    if is_system(user) or not selectors.may_change_action(item=locked, user=user):
         raise ImprovementForbidden(_("Only the action's owner or a manager may change it."))
-    if locked.status != status:
-        locked.status = status
-        locked.done_at = timezone.now() if status == ActionItem.Status.DONE else None
+    if status != locked.status:
+        step = selectors.action_step_to(item=locked, status=status)
+        if step is None:
+            raise ImprovementInvalid(
+                _("Choose a status."), fields={"status": [_("Not a valid choice.")]}
+            )
+        getattr(locked, step)()
+        locked.done_at = timezone.now() if locked.status == ActionItem.Status.DONE else None
         locked.save(update_fields=["status", "done_at"])
-    _copy(locked, item)
+    copy_fields(locked, item)
     return locked
 
 

@@ -12,21 +12,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from orders_site.errors import DomainError, ForbiddenError
+from orders_site.services import require_perm
 
 from . import analytics
+from .exceptions import StageTargetForbidden, StageTargetInvalid
 from .models import Stage, StageTarget
 
 PERMISSION = "feedback.change_stagetarget"
-
-
-class StageTargetInvalid(DomainError):
-    code = "invalid"
-    status = 400
-
-
-class StageTargetForbidden(ForbiddenError):
-    pass
 
 
 def target_stages() -> list[str]:
@@ -49,8 +41,13 @@ def stage_targets_update(*, targets: dict[str, Decimal], user) -> list[str]:
     Only a user with ``feedback.change_stagetarget`` (the Sales Manager) may
     set targets; a target is a number of hours, zero or more, to one decimal.
     A stage whose value is unchanged keeps its row (and who set it last)."""
-    if user is None or not user.has_perm(PERMISSION):
-        raise StageTargetForbidden(_("Only a sales manager can change the stage targets."))
+    require_perm(
+        user,
+        PERMISSION,
+        _("Only a sales manager can change the stage targets."),
+        error=StageTargetForbidden,
+        allow_system=False,
+    )
     errors = {}
     for stage, hours in targets.items():
         if stage not in Stage.values:

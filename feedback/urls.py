@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dashboard, views
+from . import dashboard, meeting_views, views
 
 app_name = "feedback"
 
@@ -20,12 +20,12 @@ urlpatterns = [
     path("suggestions/<int:pk>/comments/", views.suggestion_comment, name="suggestion_comment"),
     path("suggestions/<int:pk>/decide/", views.suggestion_decide, name="suggestion_decide"),
     path("leaderboard/", views.leaderboard, name="leaderboard"),
-    path("meetings/", views.meeting_list, name="meetings"),
-    path("meetings/new/", views.meeting_create, name="meeting_create"),
-    path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
-    path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
-    path("meetings/<int:pk>/actions/", views.action_add, name="action_add"),
-    path("actions/", views.my_actions, name="my_actions"),
-    path("actions/<int:pk>/status/", views.action_status, name="action_status"),
+    path("meetings/", meeting_views.meeting_list, name="meetings"),
+    path("meetings/new/", meeting_views.meeting_create, name="meeting_create"),
+    path("meetings/<int:pk>/", meeting_views.meeting_detail, name="meeting_detail"),
+    path("meetings/<int:pk>/edit/", meeting_views.meeting_edit, name="meeting_edit"),
+    path("meetings/<int:pk>/actions/", meeting_views.action_add, name="action_add"),
+    path("actions/", meeting_views.my_actions, name="my_actions"),
+    path("actions/<int:pk>/status/", meeting_views.action_status, name="action_status"),
     path("feedback/", views.stage_feedback, name="stage_feedback"),
 ]

@@ -1,7 +1,7 @@
 """The improvement pages under ``/improvement/`` (process 4.1, 6.1, 6.2):
 suggestions with votes, comments and a manager's decisions, the quarterly
-leaderboard, improvement meetings with their action items, "My actions", and
-feedback on a stage of the process.
+leaderboard, and feedback on a stage of the process. The meetings and their
+action items are ``feedback.meeting_views``.
 
 Thin views: forms validate, every write is a call to ``feedback.services``,
 reads come from ``feedback.selectors``. Input the service refuses comes back
@@ -12,24 +12,21 @@ a redirect, so a reload never posts twice; nothing is ever a 500."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from aftersales.forms import add_domain_error
-from orders_site.errors import DomainError
 from orders_site.forms import person_name
+from orders_site.web import form_submit
 
 from . import forms, selectors, services
-from .models import ActionItem, Meeting, Suggestion
+from .models import Suggestion
 
 #: The buttons of a manager's moves, and what the page says once made.
 MOVE_LABELS = {
@@ -39,15 +36,6 @@ MOVE_LABELS = {
     "reject": gettext_lazy("Reject"),
 }
 MOVE_STYLES = {"review": "primary", "accept": "primary", "implement": "primary", "reject": "danger"}
-
-
-def _safe_next(request) -> str:
-    """``next`` from the form, only if it stays on this site."""
-    target = request.POST.get("next", "")
-    allowed = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if allowed else ""
 
 
 def _page(request, items, size: int | None = None):
@@ -90,25 +78,24 @@ def suggestion_list(request):
 @permission_required("feedback.add_suggestion", raise_exception=True)
 def suggestion_create(request):
     form = forms.SuggestionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            suggestion = services.suggestion_propose(user=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            if exc.status != 400:
-                messages.error(request, exc.message)
-                return redirect("feedback:suggestions")
-            add_domain_error(form, exc)
-        else:
-            messages.success(
-                request, _("Thank you: your suggestion was submitted. Colleagues can vote on it.")
-            )
-            return redirect(_suggestion_url(suggestion))
-    status = 400 if request.method == "POST" else 200
-    return render(
+
+    def page(status: int = 200):
+        context = {"improvement_tab": "suggestions", "form": form}
+        return render(request, "feedback/suggestion_form.html", context, status=status)
+
+    if request.method != "POST":
+        return page()
+    saved: list[Suggestion] = []
+    return form_submit(
         request,
-        "feedback/suggestion_form.html",
-        {"improvement_tab": "suggestions", "form": form},
-        status=status,
+        form=form,
+        call=lambda: saved.append(
+            services.suggestion_propose(user=request.user, **form.cleaned_data)
+        ),
+        done=_("Thank you: your suggestion was submitted. Colleagues can vote on it."),
+        # The new suggestion's page; the list when the service refused.
+        success_url=lambda: _suggestion_url(saved[0]) if saved else reverse("feedback:suggestions"),
+        invalid=lambda: page(400),
     )
 
 
@@ -154,7 +141,9 @@ def _suggestion_context(request, suggestion: Suggestion, *, bound: dict | None =
         ],
         "decision_form": decision_form,
         # A manager looking at their own suggestion is told why no move is offered.
-        "own_undecidable": may_decide and own and suggestion.status in services.DECIDABLE,
+        "own_undecidable": may_decide
+        and own
+        and selectors.suggestion_decidable(suggestion=suggestion),
         "actions": suggestion.actions.select_related("owner", "meeting").order_by("due_on")
         if user.has_perm("feedback.view_actionitem")
         else None,
@@ -173,23 +162,22 @@ def suggestion_detail(request, pk: int):
 
 
 def _submit(request, suggestion: Suggestion, *, key: str, form, call, anchor: str = ""):
-    """The one path of every form on the suggestion page: an invalid form, or
-    input the service refuses (status 400), re-renders the page with the
-    errors and status 400; any other refusal is a message; success is a
-    message (what ``call`` returns) and a redirect."""
-    if form.is_valid():
-        try:
-            done = call()
-        except DomainError as exc:
-            if exc.status != 400:
-                messages.error(request, exc.message)
-                return redirect(_suggestion_url(suggestion, anchor))
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect(_suggestion_url(suggestion, anchor))
-    context = _suggestion_context(request, suggestion, bound={key: form})
-    return render(request, "feedback/suggestion_detail.html", context, status=400)
+    """A form of the suggestion page through ``form_submit``: ``call``
+    returns the message to show; refused input shows the page again with
+    ``form`` (as ``key``) and its errors."""
+
+    def invalid():
+        context = _suggestion_context(request, suggestion, bound={key: form})
+        return render(request, "feedback/suggestion_detail.html", context, status=400)
+
+    return form_submit(
+        request,
+        form=form,
+        call=call,
+        done=lambda message: message,
+        success_url=_suggestion_url(suggestion, anchor),
+        invalid=invalid,
+    )
 
 
 @login_required
@@ -278,179 +266,6 @@ def leaderboard(request):
     )
 
 
-# --- meetings and action items (process 6.1) --------------------------------------------
-
-
-@login_required
-@permission_required("feedback.view_meeting", raise_exception=True)
-@require_GET
-def meeting_list(request):
-    page = _page(request, selectors.meeting_list())
-    context = {"improvement_tab": "meetings", "page": page}
-    return render(request, "feedback/meeting_list.html", context)
-
-
-def _meeting_form_page(request, *, meeting: Meeting | None):
-    initial = forms.MeetingForm.initial_for(meeting) if meeting else {}
-    if meeting is None:
-        initial = {"held_on": timezone.localdate()}
-    form = forms.MeetingForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if meeting is None:
-                saved = services.meeting_create(user=request.user, **form.cleaned_data)
-            else:
-                saved = services.meeting_update(
-                    meeting=meeting, user=request.user, **form.cleaned_data
-                )
-        except DomainError as exc:
-            if exc.status != 400:
-                messages.error(request, exc.message)
-                return redirect("feedback:meetings")
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("The meeting was saved."))
-            return redirect("feedback:meeting_detail", pk=saved.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "feedback/meeting_form.html",
-        {"improvement_tab": "meetings", "form": form, "meeting": meeting},
-        status=status,
-    )
-
-
-@login_required
-@permission_required("feedback.add_meeting", raise_exception=True)
-def meeting_create(request):
-    return _meeting_form_page(request, meeting=None)
-
-
-def _meeting_or_404(pk: int) -> Meeting:
-    try:
-        return selectors.meeting_detail(pk=pk)
-    except Meeting.DoesNotExist:
-        raise Http404 from None
-
-
-@login_required
-@permission_required("feedback.change_meeting", raise_exception=True)
-def meeting_edit(request, pk: int):
-    return _meeting_form_page(request, meeting=_meeting_or_404(pk))
-
-
-def _meeting_context(request, meeting: Meeting, *, action_form=None) -> dict:
-    user = request.user
-    today = timezone.localdate()
-    actions = list(meeting.actions.all())
-    for item in actions:
-        item.overdue = item.status != ActionItem.Status.DONE and item.due_on < today
-        item.changeable = selectors.may_change_action(item=item, user=user)
-    can_add = user.has_perm("feedback.add_actionitem")
-    return {
-        "improvement_tab": "meetings",
-        "meeting": meeting,
-        "actions": actions,
-        "action_form": (action_form or forms.ActionItemForm(prefix="action")) if can_add else None,
-        "statuses": ActionItem.Status.choices,
-    }
-
-
-@login_required
-@permission_required("feedback.view_meeting", raise_exception=True)
-@require_GET
-def meeting_detail(request, pk: int):
-    meeting = _meeting_or_404(pk)
-    return render(request, "feedback/meeting_detail.html", _meeting_context(request, meeting))
-
-
-@login_required
-@permission_required("feedback.add_actionitem", raise_exception=True)
-@require_POST
-def action_add(request, pk: int):
-    meeting = _meeting_or_404(pk)
-    form = forms.ActionItemForm(request.POST, prefix="action")
-    url = reverse("feedback:meeting_detail", args=[meeting.pk]) + "#actions"
-    if form.is_valid():
-        try:
-            item = services.action_item_add(meeting=meeting, user=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            if exc.status != 400:
-                messages.error(request, exc.message)
-                return redirect(url)
-            add_domain_error(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Action added for %(owner)s, due %(due)s.")
-                % {"owner": person_name(item.owner), "due": item.due_on.isoformat()},
-            )
-            return redirect(url)
-    context = _meeting_context(request, meeting, action_form=form)
-    return render(request, "feedback/meeting_detail.html", context, status=400)
-
-
-@login_required
-@permission_required("feedback.view_actionitem", raise_exception=True)
-@require_POST
-def action_status(request, pk: int):
-    """The owner (or a manager) moves an action on; back to the page it came
-    from (the meeting or "My actions")."""
-    try:
-        item = ActionItem.objects.select_related("meeting").get(pk=pk)
-    except ActionItem.DoesNotExist:
-        raise Http404 from None
-    back = _safe_next(request) or reverse("feedback:meeting_detail", args=[item.meeting_id])
-    form = forms.ActionStatusForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a status."))
-        return redirect(back)
-    try:
-        services.action_item_set_status(
-            item=item, user=request.user, status=form.cleaned_data["status"]
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("“%(title)s” is now %(status)s.")
-            % {"title": item.title, "status": item.get_status_display().lower()},
-        )
-    return redirect(back)
-
-
-@login_required
-@permission_required("feedback.view_actionitem", raise_exception=True)
-@require_GET
-def my_actions(request):
-    """Process 6.1: the user's open actions, overdue ones first and flagged;
-    managers also see everyone's overdue actions."""
-    today = timezone.localdate()
-    mine = list(selectors.actions_open_for(user=request.user))
-    everyone = (
-        list(selectors.actions_overdue(today=today))
-        if request.user.has_perm("feedback.change_actionitem")
-        else None
-    )
-    for item in [*mine, *(everyone or [])]:
-        item.days_overdue = (today - item.due_on).days
-        item.overdue = item.days_overdue > 0
-    for item in mine:
-        item.changeable = True  # the owner's own
-    return render(
-        request,
-        "feedback/my_actions.html",
-        {
-            "improvement_tab": "actions",
-            "mine": mine,
-            "overdue_count": sum(1 for item in mine if item.overdue),
-            "everyone": everyone,
-            "statuses": ActionItem.Status.choices,
-        },
-    )
-
-
 # --- stage feedback (process 4.1) --------------------------------------------------------
 
 
@@ -460,30 +275,27 @@ def stage_feedback(request):
     """Rate a stage of the process and say why, any time; below, the recent
     feedback (everyone's for managers, one's own otherwise)."""
     form = forms.StageFeedbackForm(request.POST or None, prefix="fb")
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.stage_feedback_submit(user=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            if exc.status != 400:
-                messages.error(request, exc.message)
-                return redirect("feedback:stage_feedback")
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Thank you for your feedback."))
-            return redirect("feedback:stage_feedback")
-    filter_form = forms.StageFeedbackFilterForm(request.GET or None)
-    stage = filter_form.cleaned_data.get("stage", "") if filter_form.is_valid() else ""
-    recent = selectors.stage_feedback_recent(user=request.user, stage=stage)
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "feedback/stage_feedback.html",
-        {
+
+    def page(status: int = 200):
+        filter_form = forms.StageFeedbackFilterForm(request.GET or None)
+        stage = filter_form.cleaned_data.get("stage", "") if filter_form.is_valid() else ""
+        recent = selectors.stage_feedback_recent(user=request.user, stage=stage)
+        context = {
             "improvement_tab": "feedback",
             "form": form,
             "filter_form": filter_form,
             "page": _page(request, recent),
             "everyone": request.user.has_perm("feedback.view_stagefeedback"),
-        },
-        status=status,
+        }
+        return render(request, "feedback/stage_feedback.html", context, status=status)
+
+    if request.method != "POST":
+        return page()
+    return form_submit(
+        request,
+        form=form,
+        call=lambda: services.stage_feedback_submit(user=request.user, **form.cleaned_data),
+        done=_("Thank you for your feedback."),
+        success_url=reverse("feedback:stage_feedback"),
+        invalid=lambda: page(400),
     )

@@ -1,10 +1,9 @@
 from django.contrib import admin, messages
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .models import ApiToken
-from .services import api_token_issue
+from .services import api_token_issue, api_tokens_revoke
 
 
 @admin.register(ApiToken)
@@ -38,7 +37,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke selected tokens"))
     def revoke(self, request, queryset):
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        count = api_tokens_revoke(tokens=queryset)
         self.message_user(
             request,
             ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", count) % {"n": count},

@@ -18,7 +18,6 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -26,7 +25,8 @@ from rest_framework import authentication, exceptions
 
 from orders_site.lockout import client_address
 
-from .models import ApiToken, hash_token
+from .selectors import api_token_active
+from .services import api_token_used
 
 
 def _failures_key(address: str | None) -> str:
@@ -90,17 +90,10 @@ class TokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode()
         except UnicodeError as exc:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from exc
-        token = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=hash_token(key), revoked_at__isnull=True)
-            .first()
-        )
+        token = api_token_active(key=key)
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
-        # Record use at most once a minute: no write on every request.
-        now = timezone.now()
-        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        api_token_used(token=token)
         return token.user, token
 
     def authenticate_header(self, request):

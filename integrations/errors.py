@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from orders_site.errors import DomainError
-from orders_site.limits import too_large_message
+from orders_site.limits import too_large_error
 
 logger = logging.getLogger(__name__)
 
@@ -59,13 +59,10 @@ CODE_ALIASES = {"permission_denied": "forbidden", "parse_error": "invalid"}
 
 
 def api_exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        exc = too_large_error()
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status)
-    if isinstance(exc, RequestDataTooBig):
-        return Response(
-            error_body("too_large", too_large_message()),
-            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-        )
     if isinstance(exc, RecursionError):
         # The parser refuses deep JSON before decoding; this is the net for
         # any other structure that recursed too far.

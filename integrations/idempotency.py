@@ -19,17 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
-from orders_site.errors import DomainError
-
+from .exceptions import IdempotencyKeyReused
 from .models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
-
-
-class IdempotencyKeyReused(DomainError):
-    code = "idempotency_key_reused"
-    status = 422
 
 
 class _Replay(Exception):

@@ -24,3 +24,23 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+def api_tokens_revoke(*, tokens) -> int:
+    """Revoke every token of the queryset ``tokens`` not yet revoked; returns
+    how many were."""
+    return tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+#: ``last_used_at`` is written at most this often: no write on every request.
+LAST_USED_RESOLUTION_SECONDS = 60
+
+
+def api_token_used(*, token: ApiToken) -> None:
+    """Record that ``token`` authenticated a request."""
+    now = timezone.now()
+    if (
+        token.last_used_at is None
+        or (now - token.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS
+    ):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -80,3 +80,13 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request):
         return {"owner": request.user.pk}
+
+    def save_model(self, request, obj, form, change):
+        # The form has checked the URL and the events and set them on ``obj``.
+        fields = {name: getattr(obj, name) for name in ("name", "url", "events", "is_active")}
+        if change:
+            services.webhook_subscription_update(subscription=obj, owner=obj.owner, **fields)
+            return
+        saved = services.webhook_subscription_create(owner=obj.owner, **fields)
+        obj.pk, obj.secret, obj.created_at = saved.pk, saved.secret, saved.created_at
+        obj._state.adding, obj._state.db = False, saved._state.db

@@ -4,7 +4,6 @@ Each client sees only its own subscriptions."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -15,8 +14,9 @@ from integrations.api_docs import ERRORS, IDEMPOTENT_CREATE_ERRORS
 from integrations.idempotency import IdempotentCreateMixin
 from integrations.permissions import ModelPermissions
 
+from . import selectors, services
 from .events import webhook_event_names
-from .models import OutboxMessage, WebhookSubscription, _new_secret
+from .models import OutboxMessage, WebhookSubscription
 from .urlguard import validate_webhook_url
 
 
@@ -121,12 +121,14 @@ class WebhookSubscriptionViewSet(
     ordering_fields = ["name", "created_at"]
 
     def get_queryset(self):
-        return WebhookSubscription.objects.filter(owner=self.request.user).order_by("pk")
+        return selectors.webhook_subscriptions_of(owner=self.request.user)
 
     def create(self, request):
         payload = WebhookSubscriptionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        subscription = payload.save(owner=request.user)
+        subscription = services.webhook_subscription_create(
+            owner=request.user, **payload.validated_data
+        )
         return Response(
             WebhookSubscriptionCreatedSerializer(subscription).data, status=status.HTTP_201_CREATED
         )
@@ -135,8 +137,13 @@ class WebhookSubscriptionViewSet(
         subscription = self.get_object()
         payload = WebhookSubscriptionSerializer(subscription, data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        payload.save()
-        return Response(payload.data)
+        subscription = services.webhook_subscription_update(
+            subscription=subscription, **payload.validated_data
+        )
+        return Response(WebhookSubscriptionSerializer(subscription).data)
+
+    def perform_destroy(self, instance):
+        services.webhook_subscription_delete(subscription=instance)
 
     @extend_schema(
         summary="Replace the signing secret",
@@ -145,10 +152,7 @@ class WebhookSubscriptionViewSet(
     )
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request, pk=None):
-        subscription = self.get_object()
-        with transaction.atomic():
-            subscription.secret = _new_secret()
-            subscription.save(update_fields=["secret"])
+        subscription = services.webhook_subscription_rotate_secret(subscription=self.get_object())
         return Response(WebhookSubscriptionCreatedSerializer(subscription).data)
 
     @extend_schema(
@@ -157,7 +161,6 @@ class WebhookSubscriptionViewSet(
     )
     @action(detail=True, methods=["get"])
     def deliveries(self, request, pk=None):
-        subscription = self.get_object()
-        queryset = subscription.messages.select_related("order").order_by("-created_at", "-pk")
+        queryset = selectors.webhook_subscription_deliveries(subscription=self.get_object())
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(DeliverySerializer(page, many=True).data)

@@ -1,10 +1,42 @@
-"""The events a webhook subscription can choose: one per order status an
-order can move into (``order.approved``, ``order.shipped``, ...)."""
+"""The events a webhook subscription can choose (``order.approved``, ...).
+
+The catalogue belongs to the app that publishes the events, not to the
+outbox: a publisher registers a source with ``webhook_events_register`` (in
+its ``AppConfig.ready``), a callable that returns ``(name, label)`` pairs.
+The API serializer and the admin form offer what the sources return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.utils.text import format_lazy
 
+EventSource = Callable[[], Iterable[tuple[str, Any]]]
 
-def webhook_events() -> list[tuple[str, str]]:
+_sources: list[EventSource] = []
+
+
+def webhook_events_register(source: EventSource) -> None:
+    """Offer the events ``source`` returns to webhook subscriptions."""
+    if source not in _sources:
+        _sources.append(source)
+
+
+def webhook_events() -> list[tuple[str, Any]]:
+    return [event for source in _sources or [_order_events] for event in source()]
+
+
+def webhook_event_names() -> list[str]:
+    return [name for name, _label in webhook_events()]
+
+
+def _order_events() -> list[tuple[str, Any]]:
+    """TRANSITIONAL, the last import of a higher layer here: the order
+    core's catalogue (one event per status an order can move into), used
+    until the order core registers it with ``webhook_events_register``;
+    then this function goes."""
     from orders.models import OrderStatus
 
     return [
@@ -12,7 +44,3 @@ def webhook_events() -> list[tuple[str, str]]:
         for value, label in OrderStatus.choices
         if value != OrderStatus.DRAFT
     ]
-
-
-def webhook_event_names() -> list[str]:
-    return [name for name, _label in webhook_events()]

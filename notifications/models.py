@@ -82,6 +82,10 @@ class OutboxMessage(models.Model):
         return f"<{self.event_id}@{domain}>"
 
 
+#: The rows a delivery or the sweeper may still send.
+DUE_STATUSES = [OutboxMessage.Status.PENDING, OutboxMessage.Status.FAILED]
+
+
 def _new_secret() -> str:
     return secrets.token_urlsafe(32)
 

@@ -2,14 +2,19 @@
 
 Delivery is idempotent (``services.message_deliver``), so these tasks are
 acknowledged late and given back to the queue when their worker dies: the
-message is delivered by the next worker, never lost."""
+message is delivered by the next worker, never lost.
+
+The services never import this module: they queue rows through ``queue``,
+which names ``deliver_message`` (``queue.DELIVER_TASK``) instead."""
 
 from celery import shared_task
 
 from . import services
+from .queue import DELIVER_TASK
 
 
 @shared_task(
+    name=DELIVER_TASK,
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=60,

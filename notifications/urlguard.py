@@ -41,26 +41,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from .exceptions import HostNotFound, URLNotAllowed
+
 SCHEMES = {"http": 80, "https": 443}
 
 # IPv6 ranges that carry an IPv4 address in their last 32 bits: the
 # connection ends up at that IPv4 address (through a NAT64 gateway).
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
-
-
-class URLNotAllowed(Exception):
-    """The URL may not be a webhook destination. ``code`` is stable
-    (``scheme``, ``credentials``, ``address``, ``invalid``); ``message`` says
-    what is allowed, in the user's language."""
-
-    def __init__(self, code: str, message):
-        super().__init__(code)
-        self.code = code
-        self.message = message
-
-
-class HostNotFound(Exception):
-    """The host name does not resolve (now): no address to vet or to reach."""
 
 
 @dataclass(frozen=True)

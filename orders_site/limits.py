@@ -28,6 +28,8 @@ from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
+from orders_site.errors import DomainError
+
 
 def max_body_bytes() -> int:
     return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -41,12 +43,23 @@ def too_large_message() -> str:
     ) % {"limit": limit_mb}
 
 
+class RequestTooLarge(DomainError):
+    """The body is over ``DATA_UPLOAD_MAX_MEMORY_SIZE``; in the API's one
+    error shape (``DomainError.as_dict``), with no fields."""
+
+    code = "too_large"
+    status = 413
+
+
+def too_large_error() -> RequestTooLarge:
+    return RequestTooLarge(too_large_message())
+
+
 def too_large_response(request):
     """413 in the shape the caller reads: JSON for the API, a page for people."""
-    from integrations.errors import error_body
-
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body("too_large", too_large_message()), status=413)
+        error = too_large_error()
+        return JsonResponse(error.as_dict(), status=error.status)
     return TemplateResponse(
         request, "413.html", {"message": too_large_message()}, status=413
     ).render()

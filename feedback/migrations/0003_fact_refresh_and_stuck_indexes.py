@@ -6,7 +6,7 @@
   stage starts at, holding only the orders in that stage now (a few
   thousand of a million): ``stuck_orders`` reads the overdue ones oldest
   first straight from it. The predicates are those of
-  ``feedback.analytics._CURRENT``; change both together.
+  ``feedback.analytics.stuck._CURRENT``; change both together.
 
 Plain SQL that SQLite and PostgreSQL both accept, kept out of the model
 state on purpose: Django cannot name these partial indexes' purpose, and

@@ -54,9 +54,11 @@ from aftersales.models import Case, Survey
 from feedback import analytics
 from feedback.analytics import (
     GROUPS,
+    facts,
     facts_refresh,
     facts_refresh_changed,
     facts_refresh_if_stale,
+    groups,
     rate_figures,
     stage_figures,
     stuck_orders,
@@ -546,7 +548,7 @@ def test_the_fixed_offset_shortcut_gives_the_same_figures(history, monkeypatch):
         stage_figures(date_from=MARCH[0], date_to=MARCH[1], group_by="week"),
         rate_figures(date_from=MARCH[0], date_to=MARCH[1], group_by="week"),
     ]
-    monkeypatch.setattr(analytics, "_fixed_offset", lambda *args: None)
+    monkeypatch.setattr(groups, "_fixed_offset", lambda *args: None)
     general = [
         stage_figures(date_from=MARCH[0], date_to=MARCH[1], group_by="week"),
         rate_figures(date_from=MARCH[0], date_to=MARCH[1], group_by="week"),
@@ -555,11 +557,11 @@ def test_the_fixed_offset_shortcut_gives_the_same_figures(history, monkeypatch):
 
 
 def test_fixed_offset_only_without_daylight_saving(settings):
-    assert analytics._fixed_offset(*MARCH) == datetime.timedelta(hours=8)
+    assert groups._fixed_offset(*MARCH) == datetime.timedelta(hours=8)
     settings.TIME_ZONE = "Europe/Berlin"
-    assert analytics._fixed_offset(*MARCH) is None  # summer time from 29 March
+    assert groups._fixed_offset(*MARCH) is None  # summer time from 29 March
     june = (datetime.date(2026, 6, 1), datetime.date(2026, 6, 30))
-    assert analytics._fixed_offset(*june) == datetime.timedelta(hours=2)
+    assert groups._fixed_offset(*june) == datetime.timedelta(hours=2)
 
 
 def test_an_empty_range_gives_empty_figures(history):
@@ -683,12 +685,12 @@ def test_fresh_facts_cost_one_query(history, django_assert_num_queries):
 
 def test_a_large_first_build_is_left_to_the_job(history, monkeypatch):
     OrderFact.objects.all().delete()
-    monkeypatch.setattr(analytics, "INLINE_BUILD_LIMIT", 5)
+    monkeypatch.setattr(facts, "INLINE_BUILD_LIMIT", 5)
 
     assert facts_refresh_if_stale() == 0
     assert not OrderFact.objects.exists()
 
-    monkeypatch.setattr(analytics, "INLINE_BUILD_LIMIT", 6)
+    monkeypatch.setattr(facts, "INLINE_BUILD_LIMIT", 6)
     assert facts_refresh_if_stale() == 6
 
 

@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
-from feedback import analytics, dashboard
+from feedback import analytics, dashboard, dashboard_tables
 from feedback.models import Stage, StageFeedback, StageTarget
 from feedback.services import stage_feedback_submit
 from feedback.templatetags.dashboard_ui import decimal1, duration, percent
@@ -573,7 +573,7 @@ def test_export_headers_are_in_the_readers_language(client, manager, history, qu
     client.cookies["django_language"] = "zh-hans"
     rows = read_xlsx(export(client, query, "stuck", "xlsx"))
     with translation.override("zh-hans"):
-        expected = [c.label for c in dashboard.table_stuck([]).columns]
+        expected = [c.label for c in dashboard_tables.table_stuck([]).columns]
     assert list(rows[0]) == expected
     assert rows[0][0] == "订单号" and rows[0][-1] == "销售员"
 

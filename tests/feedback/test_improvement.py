@@ -589,6 +589,36 @@ def test_meeting_flow_with_overdue_actions(client, author, colleague, boss, logi
     assert (mine.status, mine.done_at) == ("in_progress", None)
 
 
+def test_an_action_moves_through_its_state_machine(client, author, boss):
+    today = timezone.localdate()
+    meeting = services.meeting_create(user=boss, title="M", held_on=today, attendees=[author])
+    item = services.action_item_add(
+        meeting=meeting, user=boss, title="Label the bins", owner=author, due_on=today
+    )
+    # the status is the machine's: no code sets it by hand
+    with pytest.raises(AttributeError):
+        item.status = ActionItem.Status.DONE
+    # from each status the other two are a step away, and the menu offers all three
+    for status, steps in [
+        ("open", {"in_progress": "start", "done": "finish"}),
+        ("done", {"in_progress": "start", "open": "reopen"}),
+        ("in_progress", {"done": "finish", "open": "reopen"}),
+    ]:
+        services.action_item_set_status(item=item, user=author, status=status)
+        assert item.status == status and (item.done_at is not None) == (status == "done")
+        assert selectors.action_steps(item=item) == steps
+        assert selectors.action_status_choices(item=item) == ActionItem.Status.choices
+    # asking for the status it has changes nothing
+    services.action_item_set_status(item=item, user=author, status="in_progress")
+    assert ActionItem.objects.get(pk=item.pk).status == "in_progress"
+    # and the meeting page's menu is the machine's, the current status chosen
+    client.force_login(author)
+    page = html(client.get(reverse("feedback:meeting_detail", args=[meeting.pk])))
+    menu = page.split(f'id="status-{item.pk}"', 1)[1].split("</select>", 1)[0]
+    assert re.findall(r'<option value="(\w+)"', menu) == ["open", "in_progress", "done"]
+    assert '<option value="in_progress" selected>' in menu
+
+
 def test_only_managers_record_meetings_and_actions(client, author, boss):
     meeting = services.meeting_create(
         user=boss, title="M", held_on=timezone.localdate(), attendees=[author]

@@ -7,7 +7,7 @@ import ssl
 
 import pytest
 
-from notifications import services
+from notifications import services, webhooks
 from notifications.models import OutboxMessage, WebhookSubscription
 from tests.factories import UserFactory
 
@@ -113,7 +113,7 @@ def test_the_connection_goes_to_the_address_that_was_checked(owner, dns, monkeyp
             opened.extend(info[4] for info in addresses)
             raise ConnectionRefusedError(111, "Connection refused")
 
-        monkeypatch.setattr(services, "_open_socket", open_socket)
+        monkeypatch.setattr(webhooks, "_open_socket", open_socket)
         row = delivered(queued(owner, f"http://hooks.example.com:{receiver.port}/hooks"))
         assert receiver.requests == []
     assert opened == [(PUBLIC, receiver.port)]
