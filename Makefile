@@ -50,9 +50,10 @@ test: install ## Set everything up and run the checks and the whole test suite
 	$(TESTS) $(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: lint
-lint: install ## ruff check and format check
+lint: install ## ruff check, format check, and the apps' import contracts
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 .PHONY: format
 format: install ## ruff format and fix imports

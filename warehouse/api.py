@@ -17,9 +17,9 @@ from inventory import selectors as inventory_selectors
 from inventory.exceptions import UnknownProductCode
 from orders.api.serializers import NoteSerializer
 from orders.api.steps import read_access, step_action
-from orders.exceptions import OrderInvalid
 
 from . import services
+from .exceptions import WarehouseInvalid
 
 
 class ChecklistSerializer(NoteSerializer):
@@ -127,7 +127,7 @@ class WarehouseOrderActions:
                 product=product,
                 quantity=payload.validated_data["quantity"],
             )
-        except OrderInvalid as exc:
+        except WarehouseInvalid as exc:
             # The service reports the code under "barcode": use the client's name.
             if field != "barcode" and "barcode" in exc.fields:
                 exc.fields[field] = exc.fields.pop("barcode")

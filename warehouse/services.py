@@ -15,13 +15,14 @@ from django.utils.translation import gettext as _
 from inventory import services as inventory_services
 from inventory.models import Product
 from orders import services as order_services
-from orders.exceptions import InvalidTransition, OrderInvalid, TransitionForbidden
+from orders.exceptions import InvalidTransition, TransitionForbidden
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from orders.services.review import store_findings
 from orders.transitions import lock_order, transition, write_event
 from shipping import documents as shipping_documents
 from shipping import services as shipping_services
 
+from .exceptions import WarehouseInvalid
 from .models import PickShortage, QualityCheck
 
 
@@ -43,7 +44,7 @@ def order_record_pick(*, order: Order, user, product: Product, quantity: int = 1
             status_now=locked.status,
         )
     if quantity <= 0:
-        raise OrderInvalid(
+        raise WarehouseInvalid(
             _("Enter a quantity greater than zero."),
             fields={"quantity": [_("Enter a whole number greater than zero.")]},
         )
@@ -55,11 +56,11 @@ def order_record_pick(*, order: Order, user, product: Product, quantity: int = 1
             if on_order
             else _("%(sku)s is not on this order.")
         )
-        raise OrderInvalid(
+        raise WarehouseInvalid(
             message % {"sku": product.sku}, fields={"barcode": [message % {"sku": product.sku}]}
         )
     if line.picked_quantity + quantity > line.quantity:
-        raise OrderInvalid(
+        raise WarehouseInvalid(
             _("Only %(left)s more of %(sku)s to pick.")
             % {"left": line.quantity - line.picked_quantity, "sku": product.sku},
             fields={"quantity": [_("More than ordered.")]},
@@ -101,7 +102,7 @@ def order_pass_qc(
         if not ok
     }
     if unticked:
-        raise OrderInvalid(
+        raise WarehouseInvalid(
             _("Every check must be ticked to pass; otherwise fail the quality check."),
             fields=unticked,
         )
@@ -137,7 +138,7 @@ def order_fail_qc(
     why); the failed line, or every line, must be picked again. The failure
     is a QualityCheck row the process analytics count."""
     if not (reason or "").strip():
-        raise OrderInvalid(
+        raise WarehouseInvalid(
             _("Say what failed the check."), fields={"reason": [_("This field is required.")]}
         )
 
@@ -146,7 +147,7 @@ def order_fail_qc(
         if line_id is not None:
             lines = lines.filter(pk=line_id)
             if not lines.exists():
-                raise OrderInvalid(
+                raise WarehouseInvalid(
                     _("That line is not on this order."), fields={"line": [_("Unknown line.")]}
                 )
         QualityCheck.objects.create(
@@ -183,16 +184,16 @@ def order_report_shortage(
     if not isinstance(quantity_missing, int) or quantity_missing <= 0:
         errors["quantity_missing"] = [_("Enter a whole number greater than zero.")]
     if errors:
-        raise OrderInvalid(_("The shortage report is incomplete."), fields=errors)
+        raise WarehouseInvalid(_("The shortage report is incomplete."), fields=errors)
 
     def record(locked: Order) -> dict:
         line = locked.lines.select_related("product").filter(pk=line_id).first()
         if line is None:
-            raise OrderInvalid(
+            raise WarehouseInvalid(
                 _("That line is not on this order."), fields={"line": [_("Unknown line.")]}
             )
         if quantity_missing > line.quantity:
-            raise OrderInvalid(
+            raise WarehouseInvalid(
                 _("More missing than ordered."),
                 fields={"quantity_missing": [_("At most %(n)s.") % {"n": line.quantity}]},
             )
@@ -227,13 +228,13 @@ def order_report_shortage(
 def order_pack(*, order: Order, user, packages: list[dict], note: str = "") -> Order:
     """Process 3.3: record the packages (weight in kg, dimensions in cm)."""
     if not packages:
-        raise OrderInvalid(
+        raise WarehouseInvalid(
             _("Record at least one package."), fields={"packages": [_("This field is required.")]}
         )
     for i, p in enumerate(packages):
         weight = p.get("weight_kg")
         if weight is None or Decimal(str(weight)) <= 0:
-            raise OrderInvalid(
+            raise WarehouseInvalid(
                 _("Each package needs a weight above zero."),
                 fields={f"packages[{i}].weight_kg": [_("Enter a weight in kg above zero.")]},
             )
