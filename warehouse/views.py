@@ -14,7 +14,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -24,12 +24,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from inventory import selectors as inventory_selectors
 from inventory.exceptions import UnknownProductCode
-from inventory.models import StockItem
 from orders.models import Order, OrderLine, OrderStatus
 from orders_site.errors import DomainError
 from orders_site.forms import add_domain_error, domain_error_text
 
-from . import forms, services
+from . import forms, selectors, services
 
 S = OrderStatus
 # What the warehouse has to do, in the process's order (process 3.1–3.3).
@@ -80,21 +79,6 @@ def warehouse_view(view):
 # --- reads ------------------------------------------------------------------
 
 
-def _queue():
-    """Orders waiting for the warehouse, the most urgent delivery date first,
-    each with its line count and picked units, in one query."""
-    return (
-        Order.objects.filter(status__in=QUEUE_STATUSES)
-        .select_related("customer")
-        .annotate(
-            line_count=Count("lines"),
-            units=Sum("lines__quantity"),
-            units_picked=Sum("lines__picked_quantity"),
-        )
-        .order_by("requested_delivery_date", "created_at", "pk")
-    )
-
-
 def _order(number: str) -> Order:
     """The order with what the screen head shows: its step and where it goes next."""
     order = get_object_or_404(Order.objects.select_related("customer"), number=number)
@@ -102,20 +86,6 @@ def _order(number: str) -> Order:
     order.screen_url = screen_url(order) if order.status in SCREENS else ""
     order.next_step = NEXT_STEP.get(order.status, "")
     return order
-
-
-def _pick_list(order: Order) -> list[OrderLine]:
-    """The order's lines in walking order: by the bin where the order's
-    warehouse keeps the product, lines without a bin last."""
-    bins = StockItem.objects.filter(
-        warehouse_id=order.warehouse_id, product_id=OuterRef("product_id")
-    ).values("bin_location")[:1]
-    lines = list(order.lines.select_related("product").annotate(bin=Subquery(bins)))
-    lines.sort(key=lambda line: (not line.bin, line.bin or "", line.pk))
-    for line in lines:
-        line.left = line.quantity - line.picked_quantity
-        line.done = line.left == 0
-    return lines
 
 
 def screen_url(order: Order) -> str:
@@ -153,7 +123,7 @@ def _form_errors(form) -> str:
 @warehouse_view
 @require_GET
 def queue(request):
-    orders = list(_queue()[: QUEUE_LIMIT + 1])
+    orders = list(selectors.warehouse_queue(statuses=QUEUE_STATUSES)[: QUEUE_LIMIT + 1])
     for order in orders:
         order.next_step = NEXT_STEP[order.status]
         order.url = screen_url(order)
@@ -198,7 +168,7 @@ def find(request):
 @require_GET
 def pick(request, number: str):
     order = _order(number)
-    lines = _pick_list(order)
+    lines = selectors.pick_list(order=order)
     try:
         scanned = int(request.GET.get("line", ""))
     except ValueError:
