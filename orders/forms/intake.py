@@ -1,102 +1,24 @@
-"""HTML forms of the sales staff UI. They validate input and turn it into the
-keyword arguments of ``orders.services``; they never save anything themselves
-(no ``ModelForm.save()``): every write goes through a service."""
+"""Intake (process 1): the order, a new customer and the lines, validated
+together (``IntakeForms``), and the fields they are made of."""
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
-from django.utils.text import capfirst
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Product
-from orders_site.forms import DATE_WIDGET, PersonChoiceField
+from orders_site.forms import DATE_WIDGET
 
-from . import hooks, roles, selectors, services
-from .models import Customer, CustomerContact, Order, OrderLine, OrderStatus
-from .reasons import ADJUSTMENT_REASON_LABELS, CANCEL_REASON_LABELS, reason_label  # noqa: F401
-from .regions import PROVINCES
-from .services import LineInput
-from .validators import LANDLINE_RE, MOBILE_RE, normalise_phone
-
-
-def _label(model, name: str):
-    """The model field's own (translated) name, capitalised, as a form label."""
-    return capfirst(model._meta.get_field(name).verbose_name)
-
-
-def _reason_choices(codes: list[str], labels: dict) -> list[tuple[str, Any]]:
-    # The services own the list of codes; the labels only translate them.
-    return [("", _("Choose a reason"))] + [(code, labels.get(code, code)) for code in codes]
-
-
-# --- the order list ----------------------------------------------------------
-
-
-class OrderFilterForm(forms.Form):
-    """The list's filters; the cleaned data is ``selectors.order_list``'s
-    ``filters`` argument as it stands."""
-
-    q = forms.CharField(
-        label=_("Search"),
-        required=False,
-        widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": _("Order number, customer, company or phone")}
-        ),
-    )
-    status = forms.ChoiceField(
-        label=_label(Order, "status"),
-        required=False,
-        choices=[("", _("All statuses")), *OrderStatus.choices],
-    )
-    customer = forms.ModelChoiceField(
-        label=_label(Order, "customer"),
-        required=False,
-        queryset=Customer.objects.order_by("name", "pk"),
-        empty_label=_("All customers"),
-    )
-    salesperson = PersonChoiceField(
-        label=_label(Order, "salesperson"),
-        required=False,
-        queryset=get_user_model().objects.none(),
-        empty_label=_("All salespeople"),
-    )
-    date_from = forms.DateField(label=_("Created from"), required=False, widget=DATE_WIDGET)
-    date_to = forms.DateField(label=_("Created until"), required=False, widget=DATE_WIDGET)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # People who sell, and anyone who already has orders to their name.
-        self.fields["salesperson"].queryset = (
-            get_user_model()
-            .objects.filter(
-                Q(groups__name__in=[roles.SALES, roles.SALES_MANAGER])
-                | Q(sales_orders__isnull=False)
-            )
-            .distinct()
-            .order_by("username")
-        )
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date is before the start date."))
-        return data
-
-    def filters(self) -> dict[str, Any]:
-        if not self.is_valid():
-            return {}
-        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
-
-
-# --- intake (process 1) ------------------------------------------------------
+from .. import selectors, services
+from ..models import Customer, Order, OrderLine
+from ..services import LineInput
+from ..validators import LANDLINE_RE, MOBILE_RE, normalise_phone
+from .labels import field_label
 
 
 class CustomerRefField(forms.Field):
@@ -170,26 +92,26 @@ class OrderForm(forms.Form):
     EXISTING, NEW = "existing", "new"
 
     customer_mode = forms.ChoiceField(
-        label=_label(Order, "customer"),
+        label=field_label(Order, "customer"),
         choices=[(EXISTING, _("Existing customer")), (NEW, _("New customer"))],
         initial=EXISTING,
         widget=forms.RadioSelect,
     )
     customer = CustomerRefField(label=_("Find customer"), required=False)
     channel = forms.ChoiceField(
-        label=_label(Order, "channel"),
+        label=field_label(Order, "channel"),
         choices=Order.Channel.choices,
         initial=Order.Channel.PHONE,
     )
     requested_delivery_date = forms.DateField(
-        label=_label(Order, "requested_delivery_date"), widget=DATE_WIDGET
+        label=field_label(Order, "requested_delivery_date"), widget=DATE_WIDGET
     )
     payment_method = forms.ChoiceField(
-        label=_label(Order, "payment_method"),
+        label=field_label(Order, "payment_method"),
         choices=[("", "---------"), *Order.PaymentMethod.choices],
     )
     notes = forms.CharField(
-        label=_label(Order, "notes"),
+        label=field_label(Order, "notes"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -288,14 +210,14 @@ class ProductField(forms.ModelChoiceField):
 class OrderLineForm(forms.Form):
     product = ProductField(label=_("Product"))
     quantity = forms.IntegerField(
-        label=_label(OrderLine, "quantity"),
+        label=field_label(OrderLine, "quantity"),
         min_value=1,
         max_value=1_000_000,
         initial=1,
         widget=forms.NumberInput(attrs={"data-quantity": ""}),
     )
     unit_price = forms.DecimalField(
-        label=_label(OrderLine, "unit_price"),
+        label=field_label(OrderLine, "unit_price"),
         required=False,
         max_digits=12,
         decimal_places=2,
@@ -483,203 +405,3 @@ class IntakeForms:
             self.order_form.add_error(key, message)
         else:
             self.order_form.add_error(None, f"{key}: {message}")
-
-
-class _CheckOrderForm(forms.Form):
-    order = forms.CharField(required=False, max_length=20)
-    customer = CustomerRefField(label=_("Find customer"), required=False)
-    requested_delivery_date = forms.DateField(
-        label=_label(Order, "requested_delivery_date"), required=False
-    )
-
-    def __init__(self, *args, customers: QuerySet, orders: QuerySet[Order], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = customers
-        self.orders = orders
-
-    def clean_order(self) -> Order | None:
-        number = self.cleaned_data["order"].strip()
-        if not number:
-            return None
-        order = self.orders.filter(number=number).first()
-        if order is None:
-            raise ValidationError(_("No order has this number."), code="not_found")
-        return order
-
-
-class _CheckCustomerForm(forms.Form):
-    """What of a new customer the review looks at: the address (transit
-    days) and, from who may set it, the credit limit."""
-
-    province = forms.ChoiceField(
-        label=_label(Customer, "province"), required=False, choices=[("", ""), *PROVINCES]
-    )
-    city = forms.CharField(label=_label(Customer, "city"), required=False, max_length=50)
-    credit_limit = forms.DecimalField(
-        label=_label(Customer, "credit_limit"),
-        required=False,
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal("0"),
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "credit_limit" not in services.customer_fields_for(user):
-            del self.fields["credit_limit"]
-
-
-class IntakeCheck:
-    """The intake form as it stands, for the live review check: sales sees
-    the findings the manager's review will make (process 2.1) while still on
-    the phone (process 1.2). What is filled in is checked, what is still
-    empty waits (a line without a product, a date not chosen yet); what is
-    malformed is an error naming its field. It only reads: the arguments of
-    ``selectors.findings_compute`` come out, nothing is saved.
-
-    It takes the intake form's own field names, so the page posts itself;
-    ``order`` (a number) checks an edit against that order (its warehouse,
-    its prices, its credit exposure left out). In errors ``lines[i].field``
-    is the form's row ``i`` (``lines-i-field``)."""
-
-    _LINE = re.compile(r"lines-(\d{1,4})-product")
-    MAX_LINES = 500
-
-    def __init__(self, data, *, user):
-        self.data = data
-        self.user = user
-        self.can_set_price = user.has_perm("orders.set_line_price")
-        self.order_form = _CheckOrderForm(
-            data,
-            customers=selectors.customers_visible_to(user=user),
-            orders=selectors.orders_visible_to(user=user),
-        )
-        self.new_customer = (
-            user.has_perm("orders.add_customer") and data.get("customer_mode") == OrderForm.NEW
-        )
-        self.customer_form = _CheckCustomerForm(data, prefix="customer", user=user)
-        rows = sorted({int(m[1]) for key in data if (m := self._LINE.fullmatch(key))})
-        self.too_many = len(rows) > self.MAX_LINES
-        delete = forms.CheckboxInput()
-        self.line_forms = {
-            i: OrderLineForm(data, prefix=f"lines-{i}", can_set_price=self.can_set_price)
-            for i in ([] if self.too_many else rows)
-            if (data.get(f"lines-{i}-product") or "").strip()
-            and not delete.value_from_datadict(data, {}, f"lines-{i}-DELETE")
-        }
-        self.errors: dict[str, list[str]] = {}
-
-    def is_valid(self) -> bool:
-        self.errors = {}
-        for name, messages in self.order_form.errors.items():
-            self.errors[name] = list(messages)
-        if self.new_customer:
-            for name, messages in self.customer_form.errors.items():
-                self.errors[f"customer-{name}"] = list(messages)
-        if self.too_many:
-            self.errors["lines"] = [_("An order has at most %(n)s lines.") % {"n": self.MAX_LINES}]
-        for i, form in self.line_forms.items():
-            for name, messages in form.errors.items():
-                self.errors[f"lines[{i}].{name}"] = list(messages)
-        return not self.errors
-
-    def findings_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments of ``selectors.findings_compute``."""
-        data = self.order_form.cleaned_data
-        order: Order | None = data.get("order")
-        kept = {}
-        if order is not None and not self.can_set_price:
-            # As order_update: a line without a price keeps the one its
-            # product has on the order.
-            kept = {ln.product_id: ln.unit_price for ln in order.lines.all()}
-        lines = []
-        for form in self.line_forms.values():
-            product, price = form.cleaned_data["product"], form.cleaned_data.get("unit_price")
-            if price is None:
-                price = kept.get(product.pk)
-            lines.append(
-                LineInput(product=product, quantity=form.cleaned_data["quantity"], unit_price=price)
-            )
-        kwargs: dict[str, Any] = {
-            "lines": lines,
-            "warehouse_id": order.warehouse_id if order else None,
-            "requested_delivery_date": data.get("requested_delivery_date"),
-            "exclude_order_id": order.pk if order else None,
-            "shortages": (
-                order.shortages.select_related("line__product").order_by("pk") if order else ()
-            ),
-        }
-        if self.new_customer:
-            new = self.customer_form.cleaned_data
-            kwargs.update(
-                province=new.get("province", ""),
-                city=new.get("city", ""),
-                credit_limit=new.get("credit_limit"),
-            )
-        elif customer := data.get("customer"):
-            kwargs.update(
-                province=customer.province,
-                city=customer.city,
-                credit_limit=customer.credit_limit,
-                customer_id=customer.pk,
-            )
-        return kwargs
-
-
-# --- the order page ----------------------------------------------------------
-
-
-class ContactForm(forms.Form):
-    """Process 2.2: what sales told the customer and what they agreed."""
-
-    channel = forms.ChoiceField(
-        label=_label(CustomerContact, "channel"),
-        choices=CustomerContact.Channel.choices,
-        initial=CustomerContact.Channel.PHONE,
-    )
-    summary = forms.CharField(
-        label=_label(CustomerContact, "summary"),
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
-class NoteForm(forms.Form):
-    """A transition without input of its own; the note is optional."""
-
-    note = forms.CharField(
-        label=_("Note"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def service_kwargs(self) -> dict[str, Any]:
-        return dict(self.cleaned_data)
-
-
-class AdjustmentForm(NoteForm):
-    reason = forms.ChoiceField(
-        label=_("Reason"),
-        choices=_reason_choices(services.ADJUSTMENT_REASONS, ADJUSTMENT_REASON_LABELS),
-    )
-    field_order = ["reason", "note"]
-
-
-class CancelForm(NoteForm):
-    reason = forms.ChoiceField(
-        label=_("Reason"),
-        choices=_reason_choices(services.CANCEL_REASONS, CANCEL_REASON_LABELS),
-    )
-    field_order = ["reason", "note"]
-
-
-def transition_form(name: str, data=None) -> NoteForm:
-    """The input form of step ``name`` (the stage registers it with
-    ``orders.hooks.step``), prefixed so that several fit on one page."""
-    return transition_form_class(name)(data, prefix=name)
-
-
-def transition_form_class(name: str) -> type[NoteForm]:
-    """The form the step registered (``orders.hooks.step``), else a note."""
-    return hooks.get_step(name).form or NoteForm
