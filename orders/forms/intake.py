@@ -12,7 +12,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Product
-from orders_site.forms import DATE_WIDGET
+from orders_site.errors import DomainError
+from orders_site.forms import DATE_WIDGET, add_domain_error
 
 from .. import selectors, services
 from ..models import Customer, Order, OrderLine
@@ -378,30 +379,39 @@ class IntakeForms:
     def existing_customer(self) -> Customer | None:
         return None if self.new_customer else self.order_form.cleaned_data["customer"]
 
-    def add_domain_error(self, exc) -> None:
+    def add_domain_error(self, exc: DomainError) -> None:
         """Put each of ``exc.fields`` on the form that owns it: ``lines[2].quantity``
-        on the third line, ``phone`` on the new customer, ``notes`` on the order."""
+        on the third line, ``phone`` on the new customer, ``notes`` on the order.
+        A field of that form gets it through the kernel's ``add_domain_error``;
+        the message itself heads the page (``errors_summary``)."""
         self.errors_summary.append(exc.message)
         line_forms = self.lines.line_forms()
         for key, messages in (exc.fields or {}).items():
+            form, field = self._owner(key, line_forms)
+            if form is not None and field in form.fields:
+                own = DomainError(exc.message, fields={field: messages})
+                add_domain_error(form, own, top=False)
+                continue
             messages = messages if isinstance(messages, list | tuple) else [messages]
-            for message in messages:
-                self._place(key, str(message), line_forms)
+            for message in map(str, messages):
+                if form is None:
+                    self.lines.add_non_form_error(message)
+                elif form is self.order_form or form is self.customer_form:
+                    self.order_form.add_error(None, f"{key}: {message}")
+                else:  # a line, on no field of its own
+                    form.add_error(None, message)
 
-    def _place(self, key: str, message: str, line_forms: list) -> None:
+    def _owner(self, key: str, line_forms: list) -> tuple[forms.BaseForm | None, str]:
+        """The form and field ``key`` names; no form for the lines as a whole
+        (or a line that is not there)."""
         if key == "lines":
-            self.lines.add_non_form_error(message)
-        elif key.startswith("lines["):
+            return None, ""
+        if key.startswith("lines["):
             index, _dot, field = key[len("lines[") :].partition("].")
             try:
-                form = line_forms[int(index)]
+                return line_forms[int(index)], field
             except (ValueError, IndexError):
-                self.lines.add_non_form_error(message)
-                return
-            form.add_error(field if field in form.fields else None, message)
-        elif self.new_customer and key in self.CUSTOMER_KEYS:
-            self.customer_form.add_error(key, message)
-        elif key in self.order_form.fields:
-            self.order_form.add_error(key, message)
-        else:
-            self.order_form.add_error(None, f"{key}: {message}")
+                return None, ""
+        if self.new_customer and key in self.CUSTOMER_KEYS:
+            return self.customer_form, key
+        return self.order_form, key
