@@ -12,8 +12,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order
-from orders_site.errors import DomainError
-from orders_site.forms import person_name
+from orders_site.forms import DATE_WIDGET, PersonChoiceField
 
 from . import selectors
 from .models import Case, CaseEntry, CaseStatus, ContactChannel, Return, ReturnLine
@@ -80,30 +79,6 @@ class FollowUpForm(forms.Form):
 
 def _label(model, name: str):
     return capfirst(model._meta.get_field(name).verbose_name)
-
-
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return person_name(obj)
-
-
-def add_domain_error(form: forms.Form, exc: DomainError, names: dict[str, str] | None = None):
-    """Put a service's refusal on ``form``: the message on top, each of
-    ``exc.fields`` on the field it names (``names`` maps a service key such
-    as ``lines[0].quantity`` to the form's field), the rest on top too."""
-    names = names or {}
-    form.add_error(None, exc.message)
-    for key, messages in (exc.fields or {}).items():
-        messages = messages if isinstance(messages, list | tuple) else [messages]
-        field = names.get(key, key)
-        for message in messages:
-            if field in form.fields:
-                form.add_error(field, str(message))
-            elif str(message) != exc.message:
-                form.add_error(None, str(message))
 
 
 class CaseFilterForm(forms.Form):

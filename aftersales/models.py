@@ -3,6 +3,8 @@ returns. Every write goes through ``aftersales.services``."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -20,13 +22,19 @@ class ContactChannel(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class FollowUp(models.Model):
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+
+
+FS = FollowUpStatus
+
+
+class FollowUp(ConcurrentTransitionMixin, models.Model):
     """Process 5.1: sales calls the customer a set number of days after
     delivery. Open until the outcome is recorded."""
 
-    class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        DONE = "done", _("Done")
+    Status = FollowUpStatus
 
     order = models.ForeignKey(
         "orders.Order", on_delete=models.PROTECT, related_name="follow_ups", verbose_name=_("order")
@@ -39,8 +47,8 @@ class FollowUp(models.Model):
     )
     offset_days = models.PositiveSmallIntegerField(_("days after delivery"))
     due_on = models.DateField(_("due on"), db_index=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    status = FSMField(
+        _("status"), max_length=10, choices=FS.choices, default=FS.OPEN, protected=True
     )
     channel = models.CharField(
         _("channel"), max_length=10, choices=ContactChannel.choices, blank=True
@@ -76,6 +84,12 @@ class FollowUp(models.Model):
     def __str__(self) -> str:
         return f"{self.order} +{self.offset_days}d"
 
+    # --- the follow-up's state machine; only aftersales.services calls it ---
+
+    @transition(field=status, source=FS.OPEN, target=FS.DONE)
+    def record(self):
+        """The call was made: the service records how it went, once."""
+
 
 class Survey(models.Model):
     """The satisfaction survey sent with the delivered message: a single-use,
@@ -105,6 +119,11 @@ class Survey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order}: {self.rating or '-'}"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        """What is stored of a link's token, and looked up by."""
+        return hashlib.sha256((token or "").encode()).hexdigest()
 
 
 class CaseStatus(models.TextChoices):
@@ -251,15 +270,21 @@ class CaseEntry(models.Model):
         return f"{self.case} {self.kind}"
 
 
-class Return(models.Model):
+class ReturnStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    RECEIVED = "received", _("Received")
+    DONE = "done", _("Inspected and settled")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+RS = ReturnStatus
+
+
+class Return(ConcurrentTransitionMixin, models.Model):
     """Goods coming back (process 5.2): requested, received, inspected, then
     each line restocked (on hand rises, a ledger row) or scrapped."""
 
-    class Status(models.TextChoices):
-        REQUESTED = "requested", _("Requested")
-        RECEIVED = "received", _("Received")
-        DONE = "done", _("Inspected and settled")
-        CANCELLED = "cancelled", _("Cancelled")
+    Status = ReturnStatus
 
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, related_name="returns", verbose_name=_("case")
@@ -268,8 +293,8 @@ class Return(models.Model):
         "orders.Order", on_delete=models.PROTECT, related_name="returns", verbose_name=_("order")
     )
     reason = models.TextField(_("reason"))
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED
+    status = FSMField(
+        _("status"), max_length=10, choices=RS.choices, default=RS.REQUESTED, protected=True
     )
     received_at = models.DateTimeField(_("received at"), null=True, blank=True)
     received_by = models.ForeignKey(
@@ -315,6 +340,20 @@ class Return(models.Model):
 
     def __str__(self) -> str:
         return f"RT-{self.pk:06d}" if self.pk else "RT-new"
+
+    # --- the return's state machine; only aftersales.services calls these ---
+
+    @transition(field=status, source=RS.REQUESTED, target=RS.RECEIVED)
+    def receive(self):
+        """The goods arrived at the warehouse."""
+
+    @transition(field=status, source=RS.RECEIVED, target=RS.DONE)
+    def inspect(self):
+        """Each line restocked or scrapped, the refund (if any) recorded."""
+
+    @transition(field=status, source=RS.REQUESTED, target=RS.CANCELLED)
+    def cancel(self):
+        """The customer keeps the goods: the quantities are free again."""
 
 
 class ReturnLine(models.Model):

@@ -1,4 +1,6 @@
-"""After-sales reads."""
+"""After-sales reads: the pages', the API's and the ones the services and
+the daily job start from. Nothing here writes or decides; the services
+import these, never the other way round."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -17,7 +19,23 @@ from orders.models import Order, OrderLine, OrderStatus
 from orders.selectors import is_integration_client, orders_visible_to
 
 from .models import OPEN_CASE_STATUSES, Case, CaseEntry, FollowUp, Return, ReturnLine, Survey
-from .services import CASE_TRANSITIONS, SHIPPED_STATUSES, returned_quantities
+
+S = OrderStatus
+#: Orders whose goods have left: follow-ups, returns and most cases concern these.
+SHIPPED_STATUSES = [S.SHIPPED, S.DELIVERED, S.COMPLETED]
+
+
+def _declared_transitions(model) -> list[str]:
+    """The transitions of ``model``'s state machine in the order the model
+    declares them (django-fsm lists them by name)."""
+    return [name for name, attr in vars(model).items() if hasattr(attr, "_django_fsm")]
+
+
+#: The steps of the case's state machine, in the order ``Case`` declares them
+#: (the order the case page and the API list the available ones in).
+CASE_TRANSITIONS = _declared_transitions(Case)
+#: The steps of the return's state machine: receive, inspect, cancel.
+RETURN_TRANSITIONS = _declared_transitions(Return)
 
 
 def follow_ups_for(*, user, scope: str = "due", everyone: bool = False) -> QuerySet[FollowUp]:
@@ -37,6 +55,64 @@ def follow_ups_for(*, user, scope: str = "due", everyone: bool = False) -> Query
 
 def days_overdue(follow_up: FollowUp, today: datetime.date | None = None) -> int:
     return ((today or timezone.localdate()) - follow_up.due_on).days
+
+
+def can_record(follow_up: FollowUp) -> bool:
+    """Whether the follow-up's state machine still takes its outcome."""
+    return can_proceed(follow_up.record)
+
+
+def follow_ups_overdue(*, today: datetime.date) -> QuerySet[FollowUp]:
+    """Open follow-ups due before ``today`` on orders still live, by owner
+    then due date (the daily reminder's list)."""
+    return (
+        FollowUp.objects.filter(status=FollowUp.Status.OPEN, due_on__lt=today)
+        .exclude(order__status=S.ARCHIVED)
+        .select_related("order", "order__customer", "owner")
+        .order_by("owner_id", "due_on", "pk")
+    )
+
+
+def survey_by_token(token: str) -> Survey | None:
+    """The survey a link's token opens, if any (whether it may still be
+    answered is ``services.survey_for_token``'s to say)."""
+    return (
+        Survey.objects.select_related("order", "order__customer")
+        .filter(token_hash=Survey.hash_token(token))
+        .first()
+    )
+
+
+def delivered_on(*, order: Order, latest_shipment: bool = False) -> datetime.date | None:
+    """The day the order's goods were signed for: that of its latest
+    shipment with a delivery recorded, or (``latest_shipment``) only of its
+    latest shipment. None if not recorded."""
+    shipments = order.shipments.order_by("-pk")
+    if not latest_shipment:
+        shipments = shipments.filter(delivered_at__isnull=False)
+    shipment = shipments.first()
+    if shipment is None or shipment.delivered_at is None:
+        return None
+    return timezone.localdate(shipment.delivered_at)
+
+
+def orders_missing_follow_ups() -> QuerySet[Order]:
+    """Delivered orders without follow-ups (delivered before after-sales was
+    switched on, or through a path that skipped it)."""
+    return Order.objects.filter(status=S.DELIVERED, follow_ups__isnull=True).order_by("pk")
+
+
+def orders_due_for_completion(*, today: datetime.date | None = None) -> QuerySet[Order]:
+    """Delivered orders whose follow-up window has passed (every follow-up's
+    due date is behind us) with no open case."""
+    today = today or timezone.localdate()
+    return (
+        Order.objects.filter(status=S.DELIVERED, follow_ups__isnull=False)
+        .exclude(cases__status__in=OPEN_CASE_STATUSES)
+        .exclude(follow_ups__due_on__gt=today)
+        .distinct()
+        .order_by("pk")
+    )
 
 
 # --- cases (process 5.2) ---------------------------------------------------------
@@ -137,6 +213,30 @@ def case_available_transitions(*, case: Case, user) -> list[str]:
     if case.owner_id != user.pk and not user.has_perm("aftersales.handle_case"):
         return []
     return [name for name in CASE_TRANSITIONS if can_proceed(getattr(case, name))]
+
+
+def return_available_transitions(
+    *, return_request: Return, user, order: Order | None = None
+) -> list[str]:
+    """The steps the user may take on the return now: those its state
+    machine allows, for a role that handles returns, and none on an archived
+    order (``order``: the return's, if the caller has it at hand)."""
+    order = order or return_request.order
+    if order.status == OrderStatus.ARCHIVED:
+        return []
+    if not user.has_perm("aftersales.change_return"):
+        return []
+    return [name for name in RETURN_TRANSITIONS if can_proceed(getattr(return_request, name))]
+
+
+def returned_quantities(*, order: Order, exclude: Return | None = None) -> dict[int, int]:
+    """Per order line, what all live returns of the order take back."""
+    qs = ReturnLine.objects.filter(return_request__order=order).exclude(
+        return_request__status=Return.Status.CANCELLED
+    )
+    if exclude is not None:
+        qs = qs.exclude(return_request=exclude)
+    return dict(qs.values("order_line").annotate(n=Sum("quantity")).values_list("order_line", "n"))
 
 
 @dataclass

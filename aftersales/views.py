@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from orders import selectors as order_selectors
 from orders.models import OrderStatus
 from orders_site.errors import DomainError
+from orders_site.web import form_submit
 
 from . import forms, selectors, services
 from .exceptions import SurveyLinkInvalid
@@ -74,6 +75,7 @@ def follow_ups(request):
     today = timezone.localdate()
     for item in page:
         item.days_overdue = (today - item.due_on).days
+        item.can_record = selectors.can_record(item)
     return render(
         request,
         "aftersales/follow_ups.html",
@@ -103,7 +105,7 @@ def follow_up_record(request, pk: int):
     return render(
         request,
         "aftersales/follow_up_form.html",
-        {"form": form, "follow_up": follow_up},
+        {"form": form, "follow_up": follow_up, "can_record": selectors.can_record(follow_up)},
         status=status,
     )
 
@@ -199,27 +201,30 @@ def case_create(request):
         )
         return redirect(order_url)
     form = forms.CaseForm(request.POST or None, order=order, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            case = services.case_open(order=order, user=request.user, **form.service_kwargs())
-        except DomainError as exc:
-            if exc.status != 400:
-                messages.error(request, exc.message)
-                return redirect(order_url)
-            forms.add_domain_error(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Case %(number)s was opened on order %(order)s.")
-                % {"number": case.number, "order": order.number},
-            )
-            return redirect(_case_url(case))
-    status = 400 if request.method == "POST" else 200
-    return render(
+
+    def page(status: int = 200):
+        context = {"form": form, "order": order}
+        return render(request, "aftersales/case_form.html", context, status=status)
+
+    if request.method != "POST":
+        return page()
+    opened: list[Case] = []
+
+    def call() -> Case:
+        opened.append(services.case_open(order=order, user=request.user, **form.service_kwargs()))
+        return opened[0]
+
+    return form_submit(
         request,
-        "aftersales/case_form.html",
-        {"form": form, "order": order},
-        status=status,
+        form=form,
+        call=call,
+        done=lambda case: (
+            _("Case %(number)s was opened on order %(order)s.")
+            % {"number": case.number, "order": order.number}
+        ),
+        # Opened: the case; refused other than for the input (the archive): the order.
+        success_url=lambda: _case_url(opened[0]) if opened else order_url,
+        invalid=lambda: page(400),
     )
 
 
@@ -240,13 +245,16 @@ def _case_context(request, case: Case, *, bound: dict | None = None) -> dict:
         }
         for name in selectors.case_available_transitions(case=case, user=user)
     ]
-    can_change_returns = writable and user.has_perm("aftersales.change_return")
     returns = list(selectors.case_returns(case=case))
     for item in returns:
-        item.can_receive = can_change_returns and item.status == Return.Status.REQUESTED
-        item.can_cancel = item.can_receive
+        # What the return's state machine allows now, for a role that handles returns.
+        allowed = selectors.return_available_transitions(
+            return_request=item, user=user, order=order
+        )
+        item.can_receive = "receive" in allowed
+        item.can_cancel = "cancel" in allowed
         item.inspect_form = None
-        if can_change_returns and item.status == Return.Status.RECEIVED:
+        if "inspect" in allowed:
             item.inspect_form = bound.get(f"inspect-{item.pk}") or forms.ReturnInspectForm(
                 prefix=f"inspect-{item.pk}", return_request=item, lines=list(item.lines.all())
             )
@@ -257,7 +265,7 @@ def _case_context(request, case: Case, *, bound: dict | None = None) -> dict:
         return_form is None
         and writable
         and user.has_perm("aftersales.add_return")
-        and order.status in services.SHIPPED_STATUSES
+        and order.status in selectors.SHIPPED_STATUSES
     ):
         return_form = forms.ReturnForm(
             prefix="return", lines=selectors.returnable_lines(order=order)
@@ -295,32 +303,44 @@ def case_detail(request, pk: int):
 
 
 def _submit(request, case: Case, *, key: str, form, call, done: str, anchor: str = ""):
-    """The one path of every form on the case page: an invalid form, or input
-    the service refuses (status 400), re-renders the page with the errors
-    and status 400; any other refusal (a wrong state, the archive, someone
-    else's case) is a message; success is a message and a redirect, so a
-    reload never posts twice."""
-    if form.is_valid():
-        try:
-            call()
-        except DomainError as exc:
-            if exc.status != 400:
-                messages.error(request, exc.message)
-                return redirect(_case_url(case, anchor))
-            forms.add_domain_error(form, exc, getattr(form, "error_names", dict)())
-        else:
-            messages.success(request, done)
+    """Every form on the case page goes through the shared ``form_submit``:
+    an invalid form, or input the service refuses (status 400), re-renders
+    the page with the errors and status 400; any other refusal (a wrong
+    state, the archive, someone else's case) is a message; success is a
+    message and a redirect, so a reload never posts twice."""
+
+    def invalid():
+        if case.order.status == OrderStatus.ARCHIVED:
+            # The page offers no form on an archived order: say so instead.
+            messages.error(
+                request,
+                _("Order %(number)s is archived and can no longer be changed.")
+                % {"number": case.order.number},
+            )
             return redirect(_case_url(case, anchor))
-    if case.order.status == OrderStatus.ARCHIVED:
-        # The page offers no form on an archived order: say so instead.
-        messages.error(
-            request,
-            _("Order %(number)s is archived and can no longer be changed.")
-            % {"number": case.order.number},
-        )
-        return redirect(_case_url(case, anchor))
-    context = _case_context(request, case, bound={key: form})
-    return render(request, "aftersales/case_detail.html", context, status=400)
+        context = _case_context(request, case, bound={key: form})
+        return render(request, "aftersales/case_detail.html", context, status=400)
+
+    # Which field a service's ``lines[i]`` means is known once the form has
+    # built the service's input: read it after the call, into the mapping
+    # ``form_submit`` places the errors by.
+    names: dict[str, str] = {}
+
+    def call_and_name():
+        try:
+            return call()
+        finally:
+            names.update(getattr(form, "error_names", dict)())
+
+    return form_submit(
+        request,
+        form=form,
+        call=call_and_name,
+        done=done,
+        success_url=_case_url(case, anchor),
+        invalid=invalid,
+        names=names,
+    )
 
 
 @login_required
