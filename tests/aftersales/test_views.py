@@ -751,3 +751,15 @@ def test_an_archived_order_offers_nothing_and_refuses_every_write(
     )
     return_request.refresh_from_db()
     assert return_request.status == "requested"
+
+
+def test_a_recorded_follow_up_is_offered_no_second_outcome(client, boss, sales, pump):
+    follow_up = delivered(boss, sales, (pump, 1)).follow_ups.first()
+    services.follow_up_record(follow_up=follow_up, user=sales, channel="phone", notes="Fine")
+    client.force_login(sales)
+    page = client.get(reverse("aftersales:follow_up_record", args=[follow_up.pk]))
+    assert page.status_code == 200
+    assert "This follow-up was already recorded." in html(page)
+    assert "Save and close the follow-up" not in html(page)
+    done = html(client.get(FOLLOW_UPS, {"scope": "done"}))
+    assert "Fine" in done and "Record outcome" not in done
