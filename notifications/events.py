@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.utils.text import format_lazy
-
 EventSource = Callable[[], Iterable[tuple[str, Any]]]
 
 _sources: list[EventSource] = []
@@ -25,22 +23,8 @@ def webhook_events_register(source: EventSource) -> None:
 
 
 def webhook_events() -> list[tuple[str, Any]]:
-    return [event for source in _sources or [_order_events] for event in source()]
+    return [event for source in _sources for event in source()]
 
 
 def webhook_event_names() -> list[str]:
     return [name for name, _label in webhook_events()]
-
-
-def _order_events() -> list[tuple[str, Any]]:
-    """TRANSITIONAL, the last import of a higher layer here: the order
-    core's catalogue (one event per status an order can move into), used
-    until the order core registers it with ``webhook_events_register``;
-    then this function goes."""
-    from orders.models import OrderStatus
-
-    return [
-        (f"order.{value}", format_lazy("{label} (order.{value})", label=label, value=value))
-        for value, label in OrderStatus.choices
-        if value != OrderStatus.DRAFT
-    ]

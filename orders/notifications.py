@@ -1,6 +1,6 @@
 """Who is told what when an order changes state (process 2.2, 2.3, 4.1, 4.3).
 
-Called by ``services._transition`` inside the transaction that changes the
+Called by ``orders.transitions.transition`` inside the transaction that changes the
 order, after the audit event is written: the outbox rows commit or roll back
 with the change. Customer messages use the customer's preferred language,
 staff messages the language each person chose in the switcher.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.text import format_lazy
 
 from notifications import services as notify
 
@@ -19,6 +20,17 @@ from .reasons import ADJUSTMENT_REASON_LABELS, CANCEL_REASON_LABELS
 from .selectors import earliest_feasible_date, is_integration_client
 
 S = OrderStatus
+
+
+def webhook_events() -> list[tuple[str, object]]:
+    """The order events a webhook subscription may choose: one per status an
+    order can move into (``order.approved`` …), registered with the outbox
+    by ``orders.steps``."""
+    return [
+        (f"order.{value}", format_lazy("{label} (order.{value})", label=label, value=value))
+        for value, label in OrderStatus.choices
+        if value != OrderStatus.DRAFT
+    ]
 
 
 def _url(name: str, *args) -> str:

@@ -1,6 +1,9 @@
-"""The core's own steps, registered like the stages' (``orders.hooks``)."""
+"""The core's own steps, registered like the stages' (``orders.hooks``),
+and the order events the outbox offers to webhook subscriptions."""
 
-from . import forms, hooks, services
+from notifications.events import webhook_events_register
+
+from . import forms, hooks, notifications, services
 
 
 def register() -> None:
@@ -10,3 +13,5 @@ def register() -> None:
     hooks.step("approve", services.order_approve)
     hooks.step("cancel", services.order_cancel, form=forms.CancelForm)
     hooks.step("archive", services.order_archive)
+    # The order events a webhook may subscribe to (the outbox offers them).
+    webhook_events_register(notifications.webhook_events)
