@@ -15,6 +15,7 @@ from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django_fsm import can_proceed
 
+from orders.hooks import transition_names
 from orders.models import Order, OrderLine, OrderStatus
 from orders.selectors import is_integration_client, orders_visible_to
 
@@ -25,17 +26,11 @@ S = OrderStatus
 SHIPPED_STATUSES = [S.SHIPPED, S.DELIVERED, S.COMPLETED]
 
 
-def _declared_transitions(model) -> list[str]:
-    """The transitions of ``model``'s state machine in the order the model
-    declares them (django-fsm lists them by name)."""
-    return [name for name, attr in vars(model).items() if hasattr(attr, "_django_fsm")]
-
-
 #: The steps of the case's state machine, in the order ``Case`` declares them
 #: (the order the case page and the API list the available ones in).
-CASE_TRANSITIONS = _declared_transitions(Case)
+CASE_TRANSITIONS = transition_names(Case)
 #: The steps of the return's state machine: receive, inspect, cancel.
-RETURN_TRANSITIONS = _declared_transitions(Return)
+RETURN_TRANSITIONS = transition_names(Return)
 
 
 def follow_ups_for(*, user, scope: str = "due", everyone: bool = False) -> QuerySet[FollowUp]:

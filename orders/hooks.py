@@ -137,11 +137,14 @@ def ask_first(question: str, default: Any = None, **kwargs: Any) -> Any:
 
 
 def transition_names(model) -> list[str]:
-    """The transitions of ``model.status``, in declaration order."""
+    """The transitions of ``model``'s state machine in the order the class
+    declares them (the process's order). django-fsm's own listing is
+    alphabetical."""
     names: list[str] = []
-    for transition in model._meta.get_field("status").get_all_transitions(model):
-        if transition.name not in names:
-            names.append(transition.name)
+    for klass in reversed(model.__mro__):
+        for name, attr in vars(klass).items():
+            if hasattr(attr, "_django_fsm") and name not in names:
+                names.append(name)
     return names
 
 

@@ -6,10 +6,9 @@ order's detail. The core's steps and each stage's use it alike."""
 from __future__ import annotations
 
 from django.utils.text import capfirst
-from drf_spectacular.utils import extend_schema
-from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from integrations import actions
 from integrations.api_docs import BUSINESS_RULE, CONFLICT, ERRORS
 
 from .. import hooks, selectors
@@ -26,27 +25,24 @@ def read_access(view):
 
 
 def step_action(name: str, input_serializer=NoteSerializer):
-    """The ``@action`` of step ``name`` for the order viewset."""
+    """The ``@action`` of step ``name`` for the order viewset, made by the
+    one factory of every record's steps (``integrations.actions``)."""
+    return read_access(
+        actions.step_action(
+            name,
+            input_serializer=input_serializer,
+            run=_run(name),
+            respond=lambda view, order: Response(view._detail(order.number)),
+            operation_id=f"orders_{name}",
+            # Lazy: resolved when the schema is generated (in English), not at import.
+            summary=capfirst(selectors.TRANSITION_LABELS[name]),
+            responses={200: OrderDetailSerializer, **TRANSITION_ERRORS},
+        )
+    )
 
-    def view(self, request, number=None):
-        order = self.get_object()
-        payload = input_serializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        hooks.get_step(name).service(order=order, user=request.user, **payload.validated_data)
-        return Response(self._detail(order.number))
 
-    # The name must be set before @action records it in the route mapping.
-    view.__name__ = view.__qualname__ = name
-    view = action(
-        detail=True,
-        methods=["post"],
-        url_path=name.replace("_", "-"),
-        url_name=name.replace("_", "-"),
-    )(read_access(view))
-    return extend_schema(
-        operation_id=f"orders_{name}",
-        # Lazy: resolved when the schema is generated (in English), not at import.
-        summary=capfirst(selectors.TRANSITION_LABELS[name]),
-        request=input_serializer,
-        responses={200: OrderDetailSerializer, **TRANSITION_ERRORS},
-    )(view)
+def _run(name: str):
+    def run(view, request, order, data) -> None:
+        hooks.get_step(name).service(order=order, user=request.user, **data)
+
+    return run
