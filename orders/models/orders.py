@@ -22,8 +22,9 @@ from .customers import Customer
 
 
 class OrderNumberSequence(models.Model):
-    """The last order number handed out per year; its row is locked while a
-    number is taken, so concurrent intakes never share a number."""
+    """The last order number handed out per year on SQLite, where its row is
+    incremented in place. PostgreSQL uses a sequence per year instead
+    (``orders/services/numbers.py``); this table is not read there."""
 
     year = models.PositiveIntegerField(primary_key=True)
     last_value = models.PositiveIntegerField(default=0)

@@ -16,11 +16,11 @@ from .intake import (
     LineInput,
     order_create,
     order_intake,
-    order_number_next,
     order_record_contact,
     order_update,
 )
 from .lines import line_picked_add, line_to_pick, lines_picks_reset
+from .numbers import order_number_next, order_numbers_continue_after
 from .review import (
     ADJUSTMENT_REASONS,
     CANCEL_REASONS,
@@ -50,6 +50,7 @@ __all__ = [
     "order_create",
     "order_intake",
     "order_number_next",
+    "order_numbers_continue_after",
     "order_record_contact",
     "order_request_adjustment",
     "order_resubmit",

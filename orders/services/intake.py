@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,9 +19,10 @@ from inventory.models import Product
 from orders_site.actors import is_system
 
 from ..exceptions import DuplicateExternalRef, OrderInvalid, OrderNotEditable
-from ..models import Customer, CustomerContact, Order, OrderEvent, OrderLine, OrderNumberSequence
+from ..models import Customer, CustomerContact, Order, OrderEvent, OrderLine
 from ..transitions import lock_order, lock_writable, write_event
 from .customers import customer_create
+from .numbers import order_number_next
 
 
 @dataclass(frozen=True)
@@ -29,36 +30,6 @@ class LineInput:
     product: Product
     quantity: int
     unit_price: Decimal | None = None
-
-
-def order_number_next(*, year: int | None = None) -> str:
-    """``SO-<year>-<6 digits>``, unique under concurrency.
-
-    The year's counter row is incremented in place by one UPDATE, which
-    locks it until the transaction ends, so two intakes never read the same
-    value and a rolled-back intake gives its number back; the row is created
-    first if the year has none. Must run inside a transaction.
-    """
-    year = year or timezone.localdate().year
-    value = _sequence_increment(year)
-    if value is None:
-        OrderNumberSequence.objects.get_or_create(year=year)
-        value = _sequence_increment(year)
-    return f"SO-{year}-{value:06d}"
-
-
-def _sequence_increment(year: int) -> int | None:
-    """One ``UPDATE ... RETURNING``: the row lock and the new value in a
-    single round trip (held until the caller's transaction ends, like
-    ``select_for_update``). None when the year has no row yet."""
-    table = connection.ops.quote_name(OrderNumberSequence._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET last_value = last_value + 1 WHERE year = %s RETURNING last_value",
-            [year],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
 
 
 def _validate_lines(
@@ -186,8 +157,8 @@ def order_create(
         warehouse=warehouse,
     )
     line_rows = _priced_lines(order=order, lines=lines)  # sets order.total
-    # The year's counter stays locked until the transaction ends: take the
-    # number last, so concurrent intakes queue behind as little work as possible.
+    # A sequence on PostgreSQL: no lock held, a rollback leaves a gap
+    # (services/numbers.py).
     order.number = order_number_next()
     try:
         with transaction.atomic():

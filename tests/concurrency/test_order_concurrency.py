@@ -2,17 +2,19 @@
 connection: stock cannot be oversold, locks cannot deadlock, a transition
 cannot run twice, numbers cannot repeat."""
 
+import datetime
 import threading
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
+from django.utils import timezone
 
 from inventory.exceptions import InsufficientStock
 from inventory.models import StockItem, StockMovement
 from orders import services
-from orders.exceptions import OrderConflict
-from orders.models import Order
+from orders.exceptions import DuplicateExternalRef, OrderConflict
+from orders.models import Order, OrderEvent, OrderLine
 from tests.factories import ProductFactory, make_order, stock
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -105,6 +107,10 @@ def test_two_managers_approve_one_order(customer, product, sales, manager):
     assert order.events.filter(transition="approve").count() == 1
 
 
+def _seq(number: str) -> int:
+    return int(number.rsplit("-", 1)[1])
+
+
 def test_two_hundred_concurrent_intakes_get_distinct_numbers(customer, product, sales):
     # given 20 sales staff each recording 10 orders at the same time
     def intake():
@@ -113,13 +119,88 @@ def test_two_hundred_concurrent_intakes_get_distinct_numbers(customer, product, 
             for _ in range(10)
         ]
 
+    year = timezone.localdate().year
     results = run_in_threads(intake, [()] * 20)
-    # then 200 orders exist with 200 distinct, consecutive numbers
+    # then 200 orders exist with 200 distinct numbers of this year
     assert not [r for r in results if isinstance(r, Exception)]
     numbers = [n for batch in results for n in batch]
     assert len(numbers) == len(set(numbers)) == 200
-    assert sorted(int(n[-6:]) for n in numbers) == list(range(1, 201))
+    assert all(n.startswith(f"SO-{year}-") and len(n) == len("SO-2026-000001") for n in numbers)
     assert Order.objects.count() == 200
+    # and each person's orders are numbered in the order they were recorded
+    for batch in results:
+        assert [_seq(n) for n in batch] == sorted(_seq(n) for n in batch)
+
+
+def test_an_intake_does_not_wait_for_another_to_commit(customer, product, sales):
+    # given an intake that has taken its number and not committed yet
+    taken, release = threading.Event(), threading.Event()
+
+    def slow_intake():
+        try:
+            with transaction.atomic():
+                services.order_number_next()
+                taken.set()
+                release.wait(20)
+        finally:
+            connections.close_all()
+
+    def quick_intake(out):
+        try:
+            out.append(make_order(customer=customer, salesperson=sales, lines=[(product, 1)]))
+        finally:
+            connections.close_all()
+
+    slow = threading.Thread(target=slow_intake)
+    slow.start()
+    assert taken.wait(10)
+    # when another intake runs meanwhile
+    done: list = []
+    quick = threading.Thread(target=quick_intake, args=(done,))
+    quick.start()
+    quick.join(5)
+    finished_while_open = not quick.is_alive() and not release.is_set()
+    release.set()
+    slow.join(20)
+    quick.join(20)
+    # then it finished without waiting (the old counter row made it queue)
+    assert finished_while_open
+    assert done and done[0].number.startswith(f"SO-{timezone.localdate().year}-")
+
+
+def test_a_rolled_back_intake_leaves_a_gap_and_nothing_else(customer, product, sales):
+    # given an order just recorded
+    first = make_order(customer=customer, salesperson=sales, lines=[(product, 1)])
+    # and one with an external reference
+    services.order_create(
+        customer=customer,
+        salesperson=sales,
+        created_by=sales,
+        channel="phone",
+        requested_delivery_date=timezone.localdate() + datetime.timedelta(days=10),
+        payment_method="bank_transfer",
+        lines=[services.LineInput(product=product, quantity=1)],
+        external_ref="PO-7",
+    )
+    counts = (Order.objects.count(), OrderLine.objects.count(), OrderEvent.objects.count())
+    # when an intake takes the next number and then fails (its external
+    # reference is already used, which only the insert finds out)
+    with pytest.raises(DuplicateExternalRef):
+        services.order_create(
+            customer=customer,
+            salesperson=sales,
+            created_by=sales,
+            channel="phone",
+            requested_delivery_date=timezone.localdate() + datetime.timedelta(days=10),
+            payment_method="bank_transfer",
+            lines=[services.LineInput(product=product, quantity=2)],
+            external_ref="PO-7",
+        )
+    # then nothing of it was kept
+    assert (Order.objects.count(), OrderLine.objects.count(), OrderEvent.objects.count()) == counts
+    # and the next order's number skips the one it lost: a gap, never a repeat
+    after = make_order(customer=customer, salesperson=sales, lines=[(product, 1)])
+    assert _seq(after.number) == _seq(first.number) + 3
 
 
 def test_the_database_refuses_an_oversold_row(product):
