@@ -53,7 +53,8 @@ def seed(*, history: int, pool: int, products: int, customers: int, lines: int, 
 
     from inventory.models import Product, StockItem, StockMovement, Warehouse
     from orders import roles
-    from orders.models import Customer, Order, OrderEvent, OrderLine, OrderNumberSequence
+    from orders.models import Customer, Order, OrderEvent, OrderLine
+    from orders.services import order_numbers_continue_after
 
     User = get_user_model()
     now = timezone.now()
@@ -191,7 +192,8 @@ def seed(*, history: int, pool: int, products: int, customers: int, lines: int, 
                     )
             OrderLine.objects.bulk_create(line_rows, batch_size=5000)
             OrderEvent.objects.bulk_create(events, batch_size=5000)
-        OrderNumberSequence.objects.create(year=year, last_value=number)
+        # Intakes during the run continue after the seeded numbers.
+        order_numbers_continue_after(year=year, last=number)
 
         # auto_now_add stamped every row "now": spread the history over the
         # past year, the oldest first; the pool is the most recent.
