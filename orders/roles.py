@@ -5,6 +5,8 @@ This is the one permission rule set: the ``@transition`` permissions on
 them through the services.
 """
 
+from orders_site.auth import user_roles
+
 SALES = "Sales"
 SALES_MANAGER = "Sales Manager"
 WAREHOUSE = "Warehouse"
@@ -191,8 +193,7 @@ def is_integration_client(user) -> bool:
     """A machine client: in the Integration role and no staff role besides."""
     if user.is_superuser:
         return False
-    names = {g.name for g in user.groups.all()}
-    return names == {INTEGRATION}
+    return user_roles(user) == {INTEGRATION}
 
 
 def sync_roles(apps=None) -> None:

@@ -170,10 +170,9 @@ class OrderViewSet(
     def _created(self, order: Order, lines: list[services.LineInput]) -> dict:
         """The detail of an order ``order_create`` just saved, without reading
         it back: its row, customer and salesperson are in hand, its lines are
-        read once without a join (their products are the validated ones), and
-        a new draft has no shipment or package. Same fields and bytes as
-        ``_detail``, for a fraction of its time, which matters here: the
-        year's order counter stays locked by this transaction until it ends."""
+        the ones it inserted (their products the validated ones), and a new
+        draft has no shipment or package. Same fields and bytes as
+        ``_detail``, for a fraction of its time."""
         products = {line.product.pk: line.product for line in lines}
         prefetch_related_objects([order], Prefetch("lines", OrderLine.objects.order_by("pk")))
         for row in order.lines.all():

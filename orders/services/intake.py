@@ -171,8 +171,19 @@ def order_create(
     for row in line_rows:
         row.order = order  # the saved order, now with its primary key
     OrderLine.objects.bulk_create(line_rows)
+    _remember_lines(order, line_rows)
     write_event(order=order, kind=OrderEvent.Kind.CREATED, actor=created_by, to_status=order.status)
     return order
+
+
+def _remember_lines(order: Order, rows: list[OrderLine]) -> None:
+    """Give the caller's copy its lines as inserted (the insert returned
+    their ids, in order), as ``prefetch_related`` would: answering the
+    create with them costs no query reading them back."""
+    lines = order.lines.all()
+    lines._result_cache = list(rows)
+    lines._prefetch_done = True
+    order._prefetched_objects_cache = {"lines": lines}
 
 
 def _refuse_duplicate_ref(*, created_by, external_ref: str) -> None:

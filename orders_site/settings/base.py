@@ -111,7 +111,8 @@ LOGOUT_REDIRECT_URL = "login"
 # password, until the cool-off passes or an admin unlocks it (axes_reset_username).
 AUTHENTICATION_BACKENDS = [
     "orders_site.lockout.LoginLockoutBackend",  # first: refuses locked sign-ins
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, with roles and permissions read in one query per request.
+    "orders_site.auth.RoleBackend",
 ]
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
 LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=30)
