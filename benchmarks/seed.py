@@ -1,10 +1,11 @@
 """Benchmark data: users, products with plenty of stock, customers, a history
-of orders with five lines each, and a pool of submitted orders to approve.
+of orders with five lines each, a warehouse queue (approved and picking
+orders), and a pool of submitted orders to approve.
 
 Run by ``benchmarks/run_api.py`` on a fresh, migrated database:
 ``DJANGO_SETTINGS_MODULE=benchmarks.settings python -m benchmarks.seed
 --history N --pool M``. Prints one JSON object (customer ids, SKUs, the
-pool's order numbers) on stdout.
+pool's order numbers, a sample of the history's numbers) on stdout.
 
 Rows are written with ``bulk_create`` (the services would take minutes for
 thousands of orders); they hold what the services would write: numbers from
@@ -39,13 +40,23 @@ TARGET = {
     "archive": ("completed", "archived"),
     "cancel": ("submitted", "cancelled"),
     "request_adjustment": ("submitted", "needs_adjustment"),
+    "start_picking": ("approved", "picking"),
 }
+# The warehouse queue (/warehouse/ shows at most 100): more than a page of
+# orders to pick, due sooner than the pool's, so the approvals the approve
+# scenario adds never change which rows the queue page shows.
+QUEUE_STATUSES = [
+    ("approved", 60, ["submit", "approve"]),
+    ("picking", 40, ["submit", "approve", "start_picking"]),
+]
 PROVINCES = ["上海市", "广东省", "北京市", "浙江省", "江苏省", "四川省", "湖北省", "山东省"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛"]
 
 
-def seed(*, history: int, pool: int, products: int, customers: int, lines: int, rng) -> dict:
+def seed(
+    *, history: int, pool: int, queue: int, products: int, customers: int, lines: int, rng
+) -> dict:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.db import connection, transaction
@@ -67,6 +78,7 @@ def seed(*, history: int, pool: int, products: int, customers: int, lines: int, 
             ("integration", roles.INTEGRATION),
             ("sales", roles.SALES),
             ("sales2", roles.SALES),
+            ("warehouse", roles.WAREHOUSE),
         ]:
             user = User.objects.create_user(username, password="bench-" + username)
             user.groups.add(Group.objects.get(name=role))
@@ -109,13 +121,16 @@ def seed(*, history: int, pool: int, products: int, customers: int, lines: int, 
                 street=f"人民路 {i} 号",
                 postcode="200120",
                 credit_limit=None,
+                # Entered by the store's integration: every customer is one
+                # the Integration client may order for (customers_visible_to).
+                created_by=users["integration"],
             )
             for i in range(customers)
         )
 
         number = 0
 
-        def make_orders(count: int, status_of) -> list[tuple[Order, list[str]]]:
+        def make_orders(count: int, status_of, due_days=30) -> list[tuple[Order, list[str]]]:
             nonlocal number
             made = []
             for _ in range(count):
@@ -143,7 +158,7 @@ def seed(*, history: int, pool: int, products: int, customers: int, lines: int, 
                     salesperson=creator,
                     created_by=creator,
                     channel="api" if creator == users["integration"] else "phone",
-                    requested_delivery_date=(now + datetime.timedelta(days=30)).date(),
+                    requested_delivery_date=(now + datetime.timedelta(days=due_days)).date(),
                     payment_method="bank_transfer",
                     warehouse=warehouse,
                     status=status,
@@ -159,8 +174,15 @@ def seed(*, history: int, pool: int, products: int, customers: int, lines: int, 
             status, _share, path = rng.choices(STATUSES_HISTORY, weights=weights)[0]
             return status, path
 
+        queue_weights = [share for _s, share, _p in QUEUE_STATUSES]
+
+        def queue_status():
+            status, _share, path = rng.choices(QUEUE_STATUSES, weights=queue_weights)[0]
+            return status, path
+
         batches = [
             make_orders(history, history_status),
+            make_orders(queue, queue_status, due_days=10),
             make_orders(pool, lambda: ("submitted", ["submit"])),
         ]
         for batch in batches:
@@ -211,11 +233,13 @@ def seed(*, history: int, pool: int, products: int, customers: int, lines: int, 
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
 
-    pool_numbers = [o.number for o, _p in batches[1]]
+    history_numbers = [o.number for o, _p in batches[0]]
     return {
         "customers": [c.pk for c in custs],
         "skus": [p.sku for p in prods],
-        "pool": pool_numbers,
+        "pool": [o.number for o, _p in batches[2]],
+        # Orders the detail scenarios read, drawn from every end state.
+        "sample": rng.sample(history_numbers, min(1000, len(history_numbers))),
         "orders": number,
     }
 
@@ -224,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--history", type=int, default=5000)
     parser.add_argument("--pool", type=int, default=8000)
+    parser.add_argument("--queue", type=int, default=150)
     parser.add_argument("--products", type=int, default=200)
     parser.add_argument("--customers", type=int, default=500)
     parser.add_argument("--lines", type=int, default=5)
@@ -237,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     result = seed(
         history=args.history,
         pool=args.pool,
+        queue=args.queue,
         products=args.products,
         customers=args.customers,
         lines=args.lines,

@@ -1,4 +1,5 @@
-"""A plain ModelSerializer with a nested ``lines`` serializer."""
+"""A plain ModelSerializer with a nested ``lines`` serializer: the naive
+baseline's and the plain reference's (``benchmarks.naive.views``)."""
 
 import uuid
 from decimal import Decimal
