@@ -80,8 +80,17 @@ check-deploy: install ## manage.py check --deploy under production settings
 	DJANGO_SETTINGS_MODULE=orders_site.settings.production SECRET_KEY=$${SECRET_KEY:-check-deploy-$$(date +%s)-a-long-random-looking-value-for-the-check} \
 	  ALLOWED_HOSTS=orders.example.com $(PY) manage.py check --deploy --fail-level WARNING
 
+# wrk (C, Debian package) drives the load; installed here when missing and
+# possible (root or sudo), or the target says how. Resets only the bench
+# database (BENCH_DATABASE_URL, default orders_bench; its name must contain "bench").
 .PHONY: bench-api
-bench-api: install ## Load-test the API on PostgreSQL against a naive DRF baseline (BENCH_ARGS=...)
+bench-api: install ## Load-test API and pages with wrk against baselines on PostgreSQL (BENCH_ARGS=...)
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "wrk is missing: apt-get install -y wrk"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	  else echo "Install it as root: apt-get install -y wrk"; exit 1; fi; \
+	  $$SUDO apt-get install -y wrk || { $$SUDO apt-get update && $$SUDO apt-get install -y wrk; } \
+	  || { echo "Could not install wrk: apt-get install -y wrk"; exit 1; }; }
 	$(PY) benchmarks/run_api.py $(BENCH_ARGS)
 
 .PHONY: clean
