@@ -104,8 +104,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the harness dies, even by
+    SIGKILL (Linux prctl PR_SET_PDEATHSIG), so no gunicorn outlives a run."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class Server:
-    """gunicorn in its own process group; ``stop`` is safe to call twice."""
+    """gunicorn in its own process group, stopped by ``stop`` (safe to call
+    twice; the harness calls it in ``finally``) or when the harness dies."""
 
     def __init__(self, args, env: dict[str, str], log: Path, app: str):
         self.port = free_port()
@@ -137,6 +149,7 @@ class Server:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
 
     @property

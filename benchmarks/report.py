@@ -125,7 +125,7 @@ def goals(figs: dict, single_client: bool) -> list[dict]:
     if rl is not None and rln:
         r = round(rl / rln, 2)
         goal("list req/s / naive list", r, f">= {GOALS['list_ratio']}x", r >= 5.0)
-    ra, ran = get("approve", "product", "rps"), get("approve", "naive", "rps")
+    ra, ran = get("approve", "product", "rps"), get("approve", "naive-create", "rps")
     if ra is not None:
         errs = get("approve", "product", "errors")
         goal("approve errors", errs, "0", errs == 0)
@@ -140,6 +140,13 @@ def goals(figs: dict, single_client: bool) -> list[dict]:
     return out
 
 
+def _spread(values: list[float]) -> str:
+    if len(values) < 2 or not sum(values):
+        return "-"
+    mean = sum(values) / len(values)
+    return f"{(max(values) - min(values)) / 2 / mean:.0%}"
+
+
 def _f(x, fmt=".1f") -> str:
     return "-" if x is None else format(x, fmt)
 
@@ -147,32 +154,32 @@ def _f(x, fmt=".1f") -> str:
 def print_report(figs: dict, rat: dict, gls: list[dict], meta: dict) -> None:
     print()
     head = (
-        f"{'scenario':<10} {'side':<8} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>7} "
-        f"{'gunicorn':>9} {'postgres':>9} {'queries':>8}"
+        f"{'scenario':<10} {'side':<12} {'req/s':>7} {'±':>4} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'errors':>6} {'gunicorn':>9} {'postgres':>9} {'queries':>8}"
     )
     print(head)
-    print(
-        f"{'':<10} {'':<8} {'':>8} {'':>7} {'':>7} {'':>7} {'ms/req':>9} {'ms/req':>9} {'/req':>8}"
-    )
+    print(f"{'':<56} {'ms/req':>9} {'ms/req':>9} {'/req':>8}")
     for scenario, sides in figs.items():
         for side, f in sides.items():
             gunicorn, postgres = f["gunicorn_ms_per_request"], f["postgres_ms_per_request"]
             print(
-                f"{scenario:<10} {side:<8} {f['rps']:>8.1f} {_f(f['p50_ms']):>7} "
-                f"{_f(f['p99_ms']):>7} {f['errors']:>7} {_f(gunicorn, '.2f'):>9} "
-                f"{_f(postgres, '.2f'):>9} {_f(f['queries_per_request'], '.1f'):>8}"
+                f"{scenario:<10} {side:<12} {f['rps']:>7.1f} {_spread(f['rps_per_slice']):>4} "
+                f"{_f(f['p50_ms']):>7} {_f(f['p99_ms']):>7} {f['errors']:>6} "
+                f"{_f(gunicorn, '.2f'):>9} {_f(postgres, '.2f'):>9} "
+                f"{_f(f['queries_per_request'], '.1f'):>8}"
             )
     print(
-        "(errors: socket errors + answers outside 2xx; ms/req: CPU time of gunicorn master +\n"
-        " workers and of the bench database's PostgreSQL backends over the slices, per request\n"
-        " served; queries: statements through Django's cursors, counted in the workers,\n"
-        " BEGIN/COMMIT not)"
+        "(±: half the range of the slices' req/s, in % of their mean; p50/p99: over all\n"
+        " slices; errors: socket errors + answers outside 2xx; ms/req: CPU time of gunicorn\n"
+        " master + workers and of the bench database's PostgreSQL backends over the slices,\n"
+        " per request served; queries: statements through Django's cursors, counted in the\n"
+        " workers, BEGIN/COMMIT not)"
     )
-    print("\nproduct / baseline        req/s     p99  server CPU/req (< 1: product cheaper)")
+    print("\nproduct / baseline          req/s     p99  server CPU/req (< 1: product cheaper)")
     for scenario, sides in rat.items():
         for side, r in sides.items():
             print(
-                f"  {scenario + ' / ' + side:<22} {_f(r['rps'], '.2f'):>6}x "
+                f"  {scenario + ' / ' + side:<24} {_f(r['rps'], '.2f'):>6}x "
                 f"{_f(r['p99'], '.2f'):>6}x {_f(r['server_cpu_per_request'], '.2f'):>8}x"
             )
     print("\nGoals:")

@@ -64,7 +64,13 @@ def parse_args(argv):
         default="",
         help="comma-separated scenarios: create,create-1c,list,detail,page,warehouse,mixed,approve",
     )
-    p.add_argument("--json", type=Path, help="also write every figure to this file")
+    p.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        help="write every figure to this file (default var/bench-api.json, "
+        "var/bench-api-profile.json with --profile)",
+    )
     p.add_argument(
         "--profile",
         action="store_true",
@@ -83,6 +89,9 @@ def parse_args(argv):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.json is None:
+        args.json = ROOT / "var" / ("bench-api-profile.json" if args.profile else "bench-api.json")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
     wrk = find_wrk()
     url = harness.database_url()
     if args.profile and args.worker_class != "sync":
@@ -152,16 +161,15 @@ def main(argv: list[str] | None = None) -> int:
     gls = report.goals(figs, single_client=args.clients == 1)
     meta = _meta(args, server, chosen)
     report.print_report(figs, rat, gls, meta)
-    if args.json:
-        out = {
-            "meta": meta,
-            "scenarios": {s.name: {side.name: side.what for side in s.sides} for s in chosen},
-            "results": figs,
-            "ratios": rat,
-            "goals": gls,
-        }
-        args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
-        print(f"JSON: {args.json}")
+    out = {
+        "meta": meta,
+        "scenarios": {s.name: {side.name: side.what for side in s.sides} for s in chosen},
+        "results": figs,
+        "ratios": rat,
+        "goals": gls,
+    }
+    args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+    print(f"JSON: {args.json}")
     if any(f["errors"] for sides in figs.values() for f in sides.values()):
         print("\nFAILED: some requests were not answered 2xx (samples above).")
         return 1
@@ -241,9 +249,8 @@ def profile(args, wrk, server, all_scenarios, profile_dir: Path) -> int:
             continue
         out[side.name] = profiling.summary(stats, requests, args.top, args.profile_clock)
         profiling.print_profile(f"{side.name} create ({side.what})", out[side.name])
-    if args.json:
-        args.json.write_text(json.dumps(out, indent=2) + "\n")
-        print(f"JSON: {args.json}")
+    args.json.write_text(json.dumps(out, indent=2) + "\n")
+    print(f"JSON: {args.json}")
     print(f"\nProfiles (pstats files, per worker): {profile_dir}")
     return 0
 

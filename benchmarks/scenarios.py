@@ -12,7 +12,7 @@ unmeasured warm-up.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -174,7 +174,7 @@ def build(args, data: dict, cookies: dict[str, str], workdir: Path) -> list[Scen
                     {**manager, "BENCH_POOL_FILE": ""},
                     "POST /api/v1/orders/{n}/approve/, each pool order once",
                 ),
-                naive_create,
+                replace(naive_create, name="naive-create"),
             ],
             note="compared with the naive create's rate",
         ),
