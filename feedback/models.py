@@ -15,6 +15,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from .rollup_models import FactRollup, LeadTimeRollup  # noqa: F401 (the rollup's models)
+
 
 class Stage(models.TextChoices):
     """The stages whose lead time is measured (process 1–4), and end to end."""
@@ -75,6 +77,9 @@ class OrderFact(models.Model):
     channel = models.CharField(_("channel"), max_length=20)
     carrier = models.CharField(_("carrier"), max_length=20, blank=True)
     requested_delivery_date = models.DateField(_("requested delivery date"))
+    #: The distinct product ids on the order's lines, ascending: what the
+    #: rollup counted it under, so a refresh can take that out again.
+    products = models.JSONField(_("products"), default=list)
     refreshed_at = models.DateTimeField(_("refreshed at"))
 
     class Meta:

@@ -1,6 +1,7 @@
 """The read model: ``OrderFact``, one row per order, derived from the audit
 events (``OrderEvent``) by one ``INSERT … SELECT … ON CONFLICT DO UPDATE``
-per refresh, never from the order's current status."""
+per refresh, never from the order's current status; and, in the same
+transaction, the rollup (``rollup``) that follows the facts."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from aftersales.models import Case, Survey
-from orders.models import Order, OrderEvent
+from orders.models import Order, OrderEvent, OrderLine
 from shipping.models import Carrier, Shipment
 
 from ..models import OrderFact
+from . import rollup
 from .sql import _db_datetime, _is_pg, _py_datetime, _table
 
 logger = logging.getLogger(__name__)
@@ -57,10 +59,11 @@ _FACT_COLUMNS = [
     "channel",
     "carrier",
     "requested_delivery_date",
+    "products",
     "refreshed_at",
 ]
-# SQLite allows 32766 bound parameters; keep well below.
-_SQLITE_CHUNK = 900
+#: The scope of a refresh of some orders: those in the rollup's table of them.
+_CHANGED_SCOPE = "{col} IN (SELECT order_id FROM " + rollup.CHANGED + ")"
 
 
 def _upsert_sql(scope: str) -> str:
@@ -68,8 +71,9 @@ def _upsert_sql(scope: str) -> str:
 
     ``scope`` is a predicate on ``{col}``, the order id (or ``1 = 1``),
     applied inside every grouped subquery so that a targeted refresh reads
-    only its orders' events, cases and shipments: PostgreSQL does not push a
-    filter on the outer order id through ``GROUP BY`` on its own.
+    only its orders' events, cases, lines and shipments: PostgreSQL does not
+    push a filter on the outer order id through ``GROUP BY`` on its own.
+    ``products`` are the distinct product ids of the lines, ascending.
     """
     ev, o = _table(OrderEvent), _table(Order)
     firsts = ",\n".join(
@@ -83,6 +87,17 @@ def _upsert_sql(scope: str) -> str:
     inner_scope = scope.format(col="order_id")
     outer_scope = scope.format(col="o.id")
     assignments = ",\n".join(f"{c} = excluded.{c}" for c in _FACT_COLUMNS if c != "order_id")
+    lines = _table(OrderLine)
+    if _is_pg():
+        products = f"""SELECT order_id, jsonb_agg(DISTINCT product_id ORDER BY product_id) AS ids
+            FROM {lines} WHERE {inner_scope} GROUP BY order_id"""
+        no_products = "'[]'::jsonb"
+    else:
+        products = f"""SELECT order_id, json_group_array(product_id) AS ids FROM (
+                SELECT DISTINCT order_id, product_id FROM {lines} WHERE {inner_scope}
+                ORDER BY order_id, product_id
+            ) GROUP BY order_id"""
+        no_products = "'[]'"
     return f"""
         INSERT INTO {_table(OrderFact)} ({", ".join(_FACT_COLUMNS)})
         SELECT
@@ -91,7 +106,7 @@ def _upsert_sql(scope: str) -> str:
             {", ".join(f"COALESCE(ev.{c}, 0)" for c in _COUNTED)},
             COALESCE(cs.n, 0), sv.rating,
             o.salesperson_id, o.channel, COALESCE(ca.code, ''), o.requested_delivery_date,
-            %s
+            COALESCE(pl.ids, {no_products}), %s
         FROM {o} o
         LEFT JOIN (
             SELECT order_id, {firsts}, {counts}
@@ -110,21 +125,37 @@ def _upsert_sql(scope: str) -> str:
         ) ls ON ls.order_id = o.id
         LEFT JOIN {_table(Shipment)} sh ON sh.id = ls.id
         LEFT JOIN {_table(Carrier)} ca ON ca.id = sh.carrier_id
+        LEFT JOIN ({products}) pl ON pl.order_id = o.id
         WHERE {outer_scope}
         ORDER BY o.id
         ON CONFLICT (order_id) DO UPDATE SET {assignments}
     """
 
 
-def _upsert(scope: str, scope_params: list, *, now: datetime.datetime) -> int:
-    # The scope appears in four places (three subqueries and the outer WHERE).
-    params = [_db_datetime(now), *scope_params * 4]
+def _upsert(scope: str, *, now: datetime.datetime) -> int:
     with connection.cursor() as cursor:
         if _is_pg():
             # A full rebuild aggregates every event in one hash table.
             cursor.execute("SET LOCAL work_mem = '256MB'")
-        cursor.execute(_upsert_sql(scope), params)
+        cursor.execute(_upsert_sql(scope), [_db_datetime(now)])
         return max(cursor.rowcount, 0)
+
+
+def _rebuild(*, now: datetime.datetime) -> int:
+    """Every fact, then the whole rollup from them."""
+    written = _upsert("1 = 1", now=now)
+    rollup.rebuild()
+    return written
+
+
+def _refresh_some(*, now: datetime.datetime, ids: list[int] | None = None, since=None) -> int:
+    """The facts of ``ids`` (or of the orders with an event since ``since``),
+    and the rollup: their old contribution out, the new one in."""
+    rollup.mark_changed(ids=ids, since=since)
+    rollup.snapshot()
+    written = _upsert(_CHANGED_SCOPE, now=now)
+    rollup.apply_changes()
+    return written
 
 
 def _lock(*, wait: bool) -> bool:
@@ -149,25 +180,27 @@ def facts_refresh(*, order_ids: Iterable[int] | None = None) -> int:
     short pick keeps its first approval), the counts are the number of
     ``request_adjustment``, ``fail_qc`` and ``report_shortage`` transitions,
     the carrier is the latest shipment's. Running it twice gives the same
-    rows. Returns the number of facts written."""
+    rows. The rollup follows in the same transaction: rebuilt with every
+    fact, or adjusted for the orders given. Returns the number of facts
+    written."""
     now = timezone.now()
+    if order_ids is not None:
+        ids = sorted({int(i) for i in order_ids})
+        if not ids:
+            return 0
     with transaction.atomic():
         _lock(wait=True)
         if order_ids is None:
-            written = _upsert("1 = 1", [], now=now)
-        else:
-            ids = sorted({int(i) for i in order_ids})
-            if not ids:
-                return 0
-            if _is_pg():
-                written = _upsert("{col} = ANY(%s)", [ids], now=now)
-            else:
-                written = 0
-                for i in range(0, len(ids), _SQLITE_CHUNK):
-                    chunk = ids[i : i + _SQLITE_CHUNK]
-                    marks = ", ".join(["%s"] * len(chunk))
-                    written += _upsert(f"{{col}} IN ({marks})", chunk, now=now)
-    return written
+            return _rebuild(now=now)
+        return _refresh_some(now=now, ids=ids)
+
+
+def rollup_rebuild() -> None:
+    """The rollup again from the facts as they are (under the refresh lock):
+    after a change to TIME_ZONE or to how the rollup is derived."""
+    with transaction.atomic():
+        _lock(wait=True)
+        rollup.rebuild()
 
 
 def _watermark() -> datetime.datetime | None:
@@ -185,7 +218,9 @@ def facts_refresh_changed() -> int:
     changed this costs two index probes and rewrites at most the few facts
     whose events fall in the overlap. Every change a fact reflects comes
     with an event: intake (``created``), edits (``updated``), transitions,
-    survey answers (``survey``) and cases (``case``). Skips and returns 0 if
+    survey answers (``survey``) and cases (``case``). The rollup takes those
+    orders' old contribution out and their new one in (a cost that follows
+    the orders changed, not the history). Skips and returns 0 if
     another refresh holds the lock (PostgreSQL): readers then get facts a
     moment old rather than waiting."""
     now = timezone.now()
@@ -194,10 +229,8 @@ def facts_refresh_changed() -> int:
             return 0
         watermark = _watermark()
         if watermark is None:
-            return _upsert("1 = 1", [], now=now)
-        since = _db_datetime(watermark - REFRESH_OVERLAP)
-        changed = f"SELECT order_id FROM {_table(OrderEvent)} WHERE created_at >= %s"
-        return _upsert("{col} IN (" + changed + ")", [since], now=now)
+            return _rebuild(now=now)
+        return _refresh_some(now=now, since=_db_datetime(watermark - REFRESH_OVERLAP))
 
 
 def facts_refresh_if_stale(*, max_age: datetime.timedelta = STALE_AFTER) -> int:
