@@ -29,6 +29,7 @@ from .dashboard_figures import (
     Period,
     _chart_label,
     _stage_label,
+    approximate_error,
     chart_data,
     feedback_summary,
     lead_time_pivot,
@@ -58,11 +59,14 @@ def _context(request, *, filters: DashboardFilterForm, targets_form=None) -> dic
     feedback = feedback_summary(period=period)
     lead_times = lead_time_rows(period=period, targets=targets, feedback=feedback)
     rates = rate_rows(period=period, grouped=grouped)
+    pivot = lead_time_pivot(period=period) if grouped else []
     context.update(
         period=period,
         group_label=GROUP_LABELS.get(period.group_by, period.group_by) if grouped else "",
         lead_times=lead_times,
-        pivot=lead_time_pivot(period=period) if grouped else [],
+        lead_times_error=approximate_error(lead_times),
+        pivot=pivot,
+        pivot_error=approximate_error(pivot),
         stages=[(s, _stage_label(s), _chart_label(_stage_label(s))[0]) for s in Stage.values],
         other_feedback=other_feedback(feedback),
         rates=rates,

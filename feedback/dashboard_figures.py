@@ -108,6 +108,7 @@ def lead_time_rows(
                 "orders": row.get("orders") or 0,
                 "median_hours": median,
                 "p90_hours": row.get("p90_hours"),
+                "approximate": row.get("approximate", False),
                 "target_hours": target,
                 "over_target": None not in (median, target) and median > float(target),
                 "rating": said.get("avg_rating"),
@@ -116,6 +117,13 @@ def lead_time_rows(
             }
         )
     return rows
+
+
+def approximate_error(rows: list[dict]) -> float | None:
+    """The bound to state under a table of lead times (``analytics.ERROR``,
+    under 1 %) when a figure in it was read from the rollup, else None."""
+    cells = [c for r in rows for c in r.get("cells", [r])]
+    return analytics.ERROR if any(c.get("approximate") for c in cells) else None
 
 
 def other_feedback(feedback: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -147,6 +155,7 @@ def lead_time_pivot(*, period: Period) -> list[dict[str, Any]]:
                     "orders": group["stages"].get(stage, {}).get("orders") or 0,
                     "median_hours": group["stages"].get(stage, {}).get("median_hours"),
                     "p90_hours": group["stages"].get(stage, {}).get("p90_hours"),
+                    "approximate": group["stages"].get(stage, {}).get("approximate", False),
                 }
                 for stage in Stage.values
             ],

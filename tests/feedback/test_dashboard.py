@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from feedback import analytics, dashboard, dashboard_tables
+from feedback.analytics import lead_times
 from feedback.models import Stage, StageFeedback, StageTarget
 from feedback.services import stage_feedback_submit
 from feedback.templatetags.dashboard_ui import decimal1, duration, percent
@@ -313,6 +314,27 @@ def test_a_breakdown_shows_a_row_per_group(client, manager, history, query):
     rates = cells(html, "rates")
     assert [r[0] for r in rates] == ["Bob Chen", "李娜"]
     assert "All orders" in html.split('id="rates"', 1)[1].split("<tfoot>", 1)[1]
+
+
+def test_lead_times_read_from_the_rollup_say_so(client, manager, history, query, monkeypatch):
+    # given: a small period, whose percentiles are exact: no note
+    client.force_login(manager)
+    html = client.get(URL, {**query, "group_by": "channel"}).content.decode()
+    assert "dash-approximate" not in html
+    # when there are more durations than the exact figures are computed for
+    monkeypatch.setattr(lead_times, "EXACT_LIMIT", 0)
+    response = client.get(URL, {**query, "group_by": "channel"})
+    html = response.content.decode()
+    # then the figures are the rollup's, and both tables of lead times say so
+    period = response.context["period"]
+    read = analytics.stage_figures(date_from=period.date_from, date_to=period.date_to)
+    assert all(r["approximate"] for r in read if r["orders"])
+    rows = stage_rows(html)
+    for figure in read:
+        assert duration(figure["median_hours"]) in rows[figure["stage"]]
+    note = "within 1.0% of the exact figure"
+    assert html.count(note) == 2
+    assert html.index(note) < html.index('id="lead-times-by-group"') < html.rindex(note)
 
 
 def test_staff_feedback_sits_beside_its_stage(client, manager, history, query, sales):
