@@ -4,47 +4,60 @@ kernel: it imports no app).
 Django's ``ModelBackend`` reads a user's own permissions and their groups'
 permissions in two queries, and the role checks (``orders.roles``) read the
 group names in a third; every API request and page pays all three.
-``RoleBackend`` reads the three in one ``UNION ALL`` and keeps them on the
-user object for the rest of the request, exactly as ``ModelBackend`` keeps
-its own caches there (a new request loads a fresh user, so a changed role
-counts from the next request on).
+``RoleBackend`` reads the three in one ``UNION ALL`` (a fixed statement:
+composing it with the ORM cost more Python than the query costs the
+database) and keeps them on the user object for the rest of the request,
+exactly as ``ModelBackend`` keeps its own caches there (a new request loads
+a fresh user, so a changed role counts from the next request on).
 """
 
 from __future__ import annotations
 
+import functools
+
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
-from django.db.models import CharField, Value
-from django.db.models.functions import Concat
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 
 
-def _perm_name():
-    return Concat("content_type__app_label", Value("."), "codename", output_field=CharField())
+@functools.cache
+def _roles_sql() -> str:
+    """One statement for the user's group names, own permissions and
+    group permissions. Written out once rather than built by the ORM on
+    every request: building three joined querysets and their union cost
+    more Python than the query costs the database."""
+    User = get_user_model()
+    q = connection.ops.quote_name
+    groups = q(Group._meta.db_table)
+    user_groups = q(User.groups.through._meta.db_table)
+    perms = q(Permission._meta.db_table)
+    user_perms = q(User.user_permissions.through._meta.db_table)
+    group_perms = q(Group.permissions.through._meta.db_table)
+    types = q(ContentType._meta.db_table)
+    name = f"ct.{q('app_label')} || '.' || p.{q('codename')}"
+    return (
+        f"SELECT 'g', g.{q('name')} FROM {groups} g "
+        f"JOIN {user_groups} ug ON ug.{q('group_id')} = g.{q('id')} WHERE ug.{q('user_id')} = %s "
+        f"UNION ALL SELECT 'u', {name} FROM {perms} p "
+        f"JOIN {types} ct ON ct.{q('id')} = p.{q('content_type_id')} "
+        f"JOIN {user_perms} up ON up.{q('permission_id')} = p.{q('id')} "
+        f"WHERE up.{q('user_id')} = %s "
+        f"UNION ALL SELECT 'p', {name} FROM {perms} p "
+        f"JOIN {types} ct ON ct.{q('id')} = p.{q('content_type_id')} "
+        f"JOIN {group_perms} gp ON gp.{q('permission_id')} = p.{q('id')} "
+        f"JOIN {user_groups} ug ON ug.{q('group_id')} = gp.{q('group_id')} "
+        f"WHERE ug.{q('user_id')} = %s"
+    )
 
 
 def _load(user) -> None:
-    groups = Group.objects.filter(user=user).annotate(
-        kind=Value("g", output_field=CharField()), label=Value("", output_field=CharField())
-    )
-    own = Permission.objects.filter(user=user).annotate(
-        kind=Value("u", output_field=CharField()), label=_perm_name()
-    )
-    via_groups = Permission.objects.filter(group__user=user).annotate(
-        kind=Value("p", output_field=CharField()), label=_perm_name()
-    )
-    # No ORDER BY in the parts of a compound statement (SQLite refuses them).
-    rows = (
-        groups.order_by()
-        .values_list("kind", "name")
-        .union(
-            own.order_by().values_list("kind", "label"),
-            via_groups.order_by().values_list("kind", "label"),
-            all=True,
-        )
-    )
     found: dict[str, set[str]] = {"g": set(), "u": set(), "p": set()}
-    for kind, name in rows:
-        found[kind].add(name)
+    with connection.cursor() as cursor:
+        cursor.execute(_roles_sql(), [user.pk, user.pk, user.pk])
+        for kind, name in cursor.fetchall():
+            found[kind].add(name)
     user._role_cache = found["g"]
     user._user_perm_cache = found["u"]
     user._group_perm_cache = found["p"]
