@@ -180,8 +180,11 @@ class OrderInSerializer(serializers.Serializer):
 
     def validate_customer(self, value: int) -> Customer:
         request = self.context.get("request")
-        visible = selectors.customers_visible_to(user=request.user) if request else Customer.objects
-        customer = visible.filter(pk=value).first()
+        customer = (
+            selectors.customer_visible(user=request.user, pk=value)
+            if request
+            else Customer.objects.filter(pk=value).first()
+        )
         if customer is None:
             raise serializers.ValidationError(_("No customer with id %(id)s.") % {"id": value})
         return customer
