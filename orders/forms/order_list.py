@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from orders_site.forms import DATE_WIDGET, PersonChoiceField
@@ -32,11 +32,14 @@ class OrderFilterForm(forms.Form):
         required=False,
         choices=[("", _("All statuses")), *OrderStatus.choices],
     )
+    # A customer's orders are reached by a link (?customer=<id>) or by the
+    # search above (name, company, phone); a drop-down of every customer
+    # would list thousands of names on every page view.
     customer = forms.ModelChoiceField(
         label=field_label(Order, "customer"),
         required=False,
-        queryset=Customer.objects.order_by("name", "pk"),
-        empty_label=_("All customers"),
+        queryset=Customer.objects.all(),
+        widget=forms.HiddenInput,
     )
     salesperson = PersonChoiceField(
         label=field_label(Order, "salesperson"),
@@ -49,16 +52,24 @@ class OrderFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # People who sell, and anyone who already has orders to their name.
-        self.fields["salesperson"].queryset = (
-            get_user_model()
-            .objects.filter(
-                Q(groups__name__in=[roles.SALES, roles.SALES_MANAGER])
-                | Q(sales_orders__isnull=False)
+        # People who sell, and anyone who already has orders to their name:
+        # EXISTS on the salesperson index, not a DISTINCT over every order.
+        User = get_user_model()
+        self.fields["salesperson"].queryset = User.objects.filter(
+            Exists(
+                User.groups.through.objects.filter(
+                    user=OuterRef("pk"), group__name__in=[roles.SALES, roles.SALES_MANAGER]
+                )
             )
-            .distinct()
-            .order_by("username")
-        )
+            | Exists(Order.objects.filter(salesperson=OuterRef("pk")))
+        ).order_by("username")
+
+    @property
+    def selected_customer(self) -> Customer | None:
+        """The customer the list is narrowed to, if any (shown by name)."""
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data.get("customer")
+        return None
 
     def clean(self):
         data = super().clean()

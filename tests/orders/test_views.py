@@ -708,3 +708,22 @@ def test_an_empty_contact_is_refused_with_the_field_named(client, sales, custome
     assert response.status_code == 400
     assert "summary" in response.context["contact_form"].errors
     assert not CustomerContact.objects.exists()
+
+
+def test_the_list_names_no_customer_it_is_not_narrowed_to(client, sales, customer, product):
+    # given many customers, one with an order
+    from tests.factories import CustomerFactory
+
+    others = [CustomerFactory(name=f"Kunde {i:03d}") for i in range(60)]
+    order = make_order(customer=customer, salesperson=sales, lines=[(product, 1)])
+    client.force_login(sales)
+    # when sales opens the list, the page does not list every customer to choose from
+    html = client.get(LIST).content.decode()
+    assert not any(c.name in html for c in others)
+    # and the order page links to that customer's orders, which the list narrows to
+    detail = client.get(reverse("orders:detail", kwargs={"number": order.number})).content.decode()
+    link = f"{LIST}?customer={customer.pk}"
+    assert link in detail
+    narrowed = client.get(link)
+    assert [o.number for o in narrowed.context["page"].object_list] == [order.number]
+    assert customer.name in narrowed.content.decode()
