@@ -62,8 +62,6 @@ _FACT_COLUMNS = [
     "products",
     "refreshed_at",
 ]
-#: The scope of a refresh of some orders: those in the rollup's table of them.
-_CHANGED_SCOPE = "{col} IN (SELECT order_id FROM " + rollup.CHANGED + ")"
 
 
 def _upsert_sql(scope: str) -> str:
@@ -151,9 +149,11 @@ def _rebuild(*, now: datetime.datetime) -> int:
 def _refresh_some(*, now: datetime.datetime, ids: list[int] | None = None, since=None) -> int:
     """The facts of ``ids`` (or of the orders with an event since ``since``),
     and the rollup: their old contribution out, the new one in."""
-    rollup.mark_changed(ids=ids, since=since)
+    if not rollup.mark_changed(ids=ids, since=since):
+        rollup.drop()
+        return 0
     rollup.snapshot()
-    written = _upsert(_CHANGED_SCOPE, now=now)
+    written = _upsert(rollup.changed_scope("{col}"), now=now)
     rollup.apply_changes()
     return written
 

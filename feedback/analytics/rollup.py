@@ -10,223 +10,95 @@ lets the facts be rewritten, then takes the old contribution of each out and
 puts the new one in (:func:`apply_changes`), so its cost follows the orders
 that changed, not the size of the history.
 
-Each contribution is first summed per day (level 0), in SQL: a fact counts
-once for all orders, its salesperson, its channel, its carrier and each
-distinct product on its lines (``OrderFact.products``), and for each stage
-it reached both ends of, in the bucket of its hours. The longer blocks are
-sums of days. On PostgreSQL everything is set-based SQL, the histograms
-packed into ``numeric`` (``histogram``: a day's sparse counts become one
-number by concatenating their digits; longer blocks and deltas are plain
-``+``). On SQLite the histograms are merged in Python.
+Each contribution is first summed per day (level 0), in SQL
+(``rollup_sql``): a fact counts once for all orders, its salesperson, its
+channel, its carrier and each distinct product on its lines
+(``OrderFact.products``), and for each stage it reached both ends of, in the
+bucket of its hours. Each longer block is the sum of the blocks one level
+down. On PostgreSQL everything is set-based SQL, the histograms packed into
+``numeric`` (``histogram``) and summed with ``+``; a rebuild goes a few
+weeks of facts at a time, so that its hash tables stay in memory. On SQLite
+the histograms are merged in Python.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 
-from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from orders.models import OrderEvent
 
-from ..models import FactRollup, LeadTimeRollup, OrderFact, Stage
+from ..models import FactRollup, LeadTimeRollup, OrderFact
 from . import histogram
-from .sql import _floor_sql, _hours_sql, _is_pg, _table
+from .rollup_sql import (
+    COUNTS,  # noqa: F401 (read by rollup_read)
+    STAGE_SPANS,  # noqa: F401 (read by lead_times)
+    _counts_sql,
+    _facts,
+    _histograms_sql,
+    _members_sql,
+    _sparse_sql,
+)
+from .sql import _is_pg, _table
 
-#: Temporary tables of one refresh: the orders it rewrites, and their facts before.
+#: Temporary tables of one refresh: the orders it rewrites, their facts
+#: before and after, and the change in the rollup's days and blocks.
 CHANGED = "rollup_changed"
 OLD = "rollup_old"
-
-#: Each measured stage: the fact column it starts at and the one it ends at.
-STAGE_SPANS: dict[str, tuple[str, str]] = {
-    Stage.INTAKE: ("created_at", "submitted_at"),
-    Stage.REVIEW: ("submitted_at", "approved_at"),
-    Stage.FULFILMENT: ("approved_at", "packed_at"),
-    Stage.HANDOVER: ("packed_at", "shipped_at"),
-    Stage.TRANSIT: ("shipped_at", "delivered_at"),
-    Stage.END_TO_END: ("created_at", "delivered_at"),
-}
-_SPANS = [(str(stage), a, b) for stage, (a, b) in STAGE_SPANS.items()]
-#: The rates' counts: column → SQL per fact (0/1 unless a sum).
-COUNTS = {
-    "orders": "1",
-    "submitted": "CASE WHEN f.submitted_at IS NOT NULL THEN 1 ELSE 0 END",
-    "adjusted": "CASE WHEN f.submitted_at IS NOT NULL AND f.adjustments > 0 THEN 1 ELSE 0 END",
-    "qc_decided": "CASE WHEN f.qc_failures > 0 OR f.packed_at IS NOT NULL THEN 1 ELSE 0 END",
-    "qc_failed": "CASE WHEN f.qc_failures > 0 THEN 1 ELSE 0 END",
-    "approved": "CASE WHEN f.approved_at IS NOT NULL THEN 1 ELSE 0 END",
-    "short": "CASE WHEN f.approved_at IS NOT NULL AND f.short_picks > 0 THEN 1 ELSE 0 END",
-    "delivered": "CASE WHEN f.delivered_at IS NOT NULL THEN 1 ELSE 0 END",
-    "on_time": None,  # the local delivery date against the requested one: _on_time_sql()
-    "cancelled": "CASE WHEN f.cancelled_at IS NOT NULL THEN 1 ELSE 0 END",
-    "cases": "f.cases",
-    "rating_sum": "COALESCE(f.satisfaction, 0)",
-    "rated": "CASE WHEN f.satisfaction IS NOT NULL THEN 1 ELSE 0 END",
-}
-_DIMS = ["", "salesperson", "channel", "carrier"]  # and "product", one row per product
+NEW = "rollup_new"
+DELTA_COUNTS = "rollup_delta_counts"
+DELTA_HISTOGRAMS = "rollup_delta_histograms"
+#: A rebuild sums at most this many facts, and days, at a time
+#: (PostgreSQL), so that each statement's hash tables stay in memory.
+BATCH_FACTS = 100_000
+BATCH_DAYS = 28
 
 
-def _union(rows: list[str]) -> str:
-    return " UNION ALL ".join(rows)
+def _layout(model) -> tuple[str, list[str]]:
+    """(the cell's columns after level and day, the summed columns)."""
+    if model is FactRollup:
+        return "dim, member", list(COUNTS)
+    return "dim, member, stage", ["n", "hist"]
 
 
-def _levels_sql() -> str:
-    return _union(f"SELECT {i} AS level, {size} AS size" for i, size in enumerate(histogram.LEVELS))
-
-
-def _local_date_sql(column: str) -> str:
-    """A timestamp's date in the site's time zone (Django's own conversion,
-    its parameters, the zone names, written into the SQL)."""
-    sql, params = connection.ops.datetime_cast_date_sql(column, (), settings.TIME_ZONE)
-    for value in params:
-        literal = "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
-        sql = sql.replace("%s", literal, 1)
-    return sql
-
-
-def _local_day_sql(column: str) -> str:
-    """Day number (``histogram.EPOCH`` = 0) of a timestamp's local date."""
-    day = _local_date_sql(column)
-    epoch = histogram.EPOCH.isoformat()
-    if _is_pg():
-        return f"({day} - DATE '{epoch}')"
-    return f"CAST(julianday({day}) - julianday('{epoch}') AS INTEGER)"
-
-
-def _on_time_sql() -> str:
-    day = _local_date_sql("f.delivered_at")
-    on_time = f"f.delivered_at IS NOT NULL AND {day} <= f.requested_delivery_date"
-    return f"CASE WHEN {on_time} THEN 1 ELSE 0 END"
-
-
-def _members_sql(source: str) -> str:
-    """``source`` (facts with a ``sign``) with the day, each stage's bucket
-    and one row per dimension member the fact counts for."""
-    least = "LEAST" if _is_pg() else "min"
-    hours = ", ".join(f"{_hours_sql('f.' + a, 'f.' + b)} AS h_{s}" for s, a, b in _SPANS)
-    counts = ", ".join(
-        f"{_on_time_sql() if sql is None else sql} AS {c}" for c, sql in COUNTS.items()
-    )
-    buckets = ", ".join(
-        f"{histogram.bucket_sql('h_' + s, floor_sql=_floor_sql, least=least)} AS b_{s}"
-        for s, _a, _b in _SPANS
-    )
-    dims = _union(f"SELECT '{d}' AS dim" for d in _DIMS)
-    member = (
-        "CASE d.dim WHEN 'salesperson' THEN CAST(f.salesperson_id AS TEXT) "
-        "WHEN 'channel' THEN f.channel WHEN 'carrier' THEN f.carrier ELSE '' END"
-    )
-    if _is_pg():
-        product = "CROSS JOIN LATERAL jsonb_array_elements_text(f.products) AS p(member)"
-        product_member = "p.member"
-    else:
-        product = "JOIN json_each(f.products) AS p"
-        product_member = "CAST(p.value AS TEXT)"
-    columns = f"f.sign, f.day, {', '.join(COUNTS)}, {', '.join('b_' + s for s, _a, _b in _SPANS)}"
-    return f"""
-        WITH hours AS (
-            SELECT f.sign, {_local_day_sql("f.created_at")} AS day, f.salesperson_id,
-                   f.channel, f.carrier, f.products, {counts}, {hours}
-            FROM ({source}) f
-        ),
-        facts AS (SELECT h.*, {buckets} FROM hours h)
-        SELECT {columns}, d.dim, {member} AS member
-        FROM facts f CROSS JOIN ({dims}) d
-        UNION ALL
-        SELECT {columns}, 'product', {product_member}
-        FROM facts f {product}
-    """
-
-
-def _sources(*, everything: bool) -> str:
-    """Every fact once (a rebuild), or the changed orders' facts after (+1)
-    and before (−1) this refresh."""
-    fact_columns = ", ".join(
-        f.column for f in OrderFact._meta.concrete_fields if f.column != "refreshed_at"
-    )
-    facts = f"SELECT {fact_columns}, {{sign}} AS sign FROM {_table(OrderFact)}"
-    if everything:
-        return facts.format(sign=1)
-    return (
-        f"{facts.format(sign=1)} WHERE order_id IN (SELECT order_id FROM {CHANGED}) "
-        f"UNION ALL SELECT {fact_columns}, -1 AS sign FROM {OLD}"
-    )
-
-
-def _apply_counts(members: str) -> None:
-    """Add the members' rate counts to every level's blocks."""
-    table = _table(FactRollup)
-    cols = list(COUNTS)
-    sums = ", ".join(f"SUM(m.sign * m.{c}) AS {c}" for c in cols)
-    nonzero = " OR ".join(f"SUM(m.sign * m.{c}) <> 0" for c in cols)
-    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in cols)
+def _insert_days(table: str, model, select: str) -> None:
+    """Level 0 (days) of ``model``'s layout into ``table`` from ``select``."""
+    keys, values = _layout(model)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            INSERT INTO {table} (level, day, dim, member, {", ".join(cols)})
-            SELECT lv.level, (c.day / lv.size) * lv.size, c.dim, c.member,
-                   {", ".join(f"SUM(c.{col})" for col in cols)}
-            FROM (
-                SELECT m.day, m.dim, m.member, {sums} FROM ({members}) m
-                GROUP BY m.day, m.dim, m.member HAVING {nonzero}
-            ) c CROSS JOIN ({_levels_sql()}) lv
-            WHERE 1 = 1
-            GROUP BY lv.level, (c.day / lv.size) * lv.size, c.dim, c.member
-            ON CONFLICT (dim, level, day, member) DO UPDATE SET {updates}
-            """
+            f"INSERT INTO {table} (level, day, {keys}, {', '.join(values)}) "
+            f"SELECT 0, day, {keys}, {', '.join(values)} FROM ({select}) d"
         )
 
 
-def _sparse_sql(members: str) -> str:
-    """(day, dim, member, stage, bucket, c): the change in each day's count."""
-    stages = _union(f"SELECT '{s}' AS stage" for s, _a, _b in _SPANS)
-    bucket = "CASE s.stage " + " ".join(f"WHEN '{s}' THEN m.b_{s}" for s, _a, _b in _SPANS) + " END"
-    return f"""
-        SELECT x.day, x.dim, x.member, x.stage, x.bucket, SUM(x.sign) AS c
-        FROM (
-            SELECT m.day, m.dim, m.member, s.stage, {bucket} AS bucket, m.sign
-            FROM ({members}) m CROSS JOIN ({stages}) s
-        ) x
-        WHERE x.bucket IS NOT NULL
-        GROUP BY x.day, x.dim, x.member, x.stage, x.bucket
-        HAVING SUM(x.sign) <> 0
-    """
+def _roll_up(table: str, model) -> None:
+    """Every longer block of ``table`` as the sum of the blocks one level
+    down (each level's blocks are whole blocks of the one below)."""
+    keys, values = _layout(model)
+    sums = ", ".join(f"SUM({v})" for v in values)
+    with connection.cursor() as cursor:
+        for level in range(1, len(histogram.LEVELS)):
+            block = f"(day / {histogram.LEVELS[level]}) * {histogram.LEVELS[level]}"
+            cursor.execute(
+                f"INSERT INTO {table} (level, day, {keys}, {', '.join(values)}) "
+                f"SELECT {level}, {block}, {keys}, {sums} FROM {table} "
+                f"WHERE level = {level - 1} GROUP BY {block}, {keys}"
+            )
 
 
-def _apply_histograms_pg(members: str) -> None:
-    """Each day's change packed into a number (its positive and its negative
-    counts each by concatenating their digits, highest bucket first, the gaps
-    zero-filled), then added to every level's blocks."""
-    field = histogram.FIELD
-    table = _table(LeadTimeRollup)
-    cell = "day, dim, member, stage"
+def _add(table: str, model, delta: str) -> None:
+    """Add the cells of ``delta`` (every level) to the rollup ``table``."""
+    keys, values = _layout(model)
+    updates = ", ".join(f"{v} = {table}.{v} + excluded.{v}" for v in values)
+    columns = f"level, day, {keys}, {', '.join(values)}"
+    conflict = "dim, level, day, " + keys.split(", ", 1)[1]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            INSERT INTO {table} AS t (level, day, dim, member, stage, n, hist)
-            SELECT lv.level, (d.day / lv.size) * lv.size, d.dim, d.member, d.stage,
-                   SUM(d.n), SUM(d.h)
-            FROM (
-                SELECT {cell}, SUM(n) AS n, SUM(h) AS h
-                FROM (
-                    SELECT {cell}, SUM(c) AS n,
-                           CASE WHEN c > 0 THEN 1 ELSE -1 END * CAST(string_agg(
-                               lpad(CAST(abs(c) AS TEXT), {field}, '0')
-                               || repeat('0', {field} * (bucket - lower - 1)),
-                               '' ORDER BY bucket DESC) AS NUMERIC) AS h
-                    FROM (
-                        SELECT sp.*, COALESCE(lead(bucket) OVER (
-                            PARTITION BY {cell}, c > 0 ORDER BY bucket DESC), -1) AS lower
-                        FROM ({_sparse_sql(members)}) sp
-                    ) ordered
-                    GROUP BY {cell}, c > 0
-                ) signed
-                GROUP BY {cell}
-            ) d CROSS JOIN ({_levels_sql()}) lv
-            GROUP BY lv.level, (d.day / lv.size) * lv.size, d.dim, d.member, d.stage
-            ON CONFLICT (dim, level, day, member, stage)
-            DO UPDATE SET n = t.n + excluded.n, hist = t.hist + excluded.hist
-            """
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {delta} WHERE 1 = 1 "
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
         )
 
 
@@ -259,66 +131,136 @@ def _apply_histograms_python(members: str) -> None:
         )
 
 
-def _apply(*, everything: bool) -> None:
-    members = _members_sql(_sources(everything=everything))
-    with connection.cursor() as cursor:
-        if _is_pg():
-            # The rebuild's sorts and hash tables; SET LOCAL lasts to the commit.
-            cursor.execute("SET LOCAL work_mem = '256MB'")
-    _apply_counts(members)
+def _temporary(name: str, columns: str = "") -> str:
+    """CREATE for a temporary table of this transaction (PostgreSQL drops it
+    at the commit; ``drop`` does elsewhere)."""
+    sql = f"CREATE TEMPORARY TABLE {name}" + (f" ({columns})" if columns else "")
+    return sql + (" ON COMMIT DROP" if _is_pg() else "")
+
+
+def _settings() -> None:
     if _is_pg():
-        _apply_histograms_pg(members)
-    else:
-        _apply_histograms_python(members)
+        with connection.cursor() as cursor:
+            # In memory: each statement's sorts and hash tables (SET LOCAL lasts
+            # to the commit); no JIT, whose compiling costs more than it saves here.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL jit = off")
+
+
+def _batches() -> list[str]:
+    """Predicates on ``created_at`` that split the facts into runs of whole
+    local days of about ``BATCH_FACTS`` facts each (PostgreSQL; all at once
+    on SQLite)."""
+    if not _is_pg():
+        return ["1 = 1"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MIN(created_at), MAX(created_at), COUNT(*) FROM {_table(OrderFact)}"
+        )
+        first, last, count = cursor.fetchone()
+    if not count:
+        return []
+    first, last = timezone.localtime(first).date(), timezone.localtime(last).date()
+    days = (last - first).days + 1
+    step = max(1, min(BATCH_DAYS, days * BATCH_FACTS // count))
+    tz = timezone.get_default_timezone()
+
+    def midnight(day: datetime.date) -> str:
+        at = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min), tz)
+        return "'" + at.isoformat() + "'::timestamptz"
+
+    return [
+        f"created_at >= {midnight(first + datetime.timedelta(days=d))} "
+        f"AND created_at < {midnight(first + datetime.timedelta(days=d + step))}"
+        for d in range(0, days, step)
+    ]
 
 
 def rebuild() -> None:
-    """The whole rollup again from every fact (inside the facts' transaction)."""
+    """The whole rollup again from every fact (inside the facts' transaction):
+    the days, a batch of days at a time, then each longer block from the
+    blocks below."""
+    _settings()
+    counts, lead = _table(FactRollup), _table(LeadTimeRollup)
     with connection.cursor() as cursor:
-        for model in (FactRollup, LeadTimeRollup):
-            cursor.execute(f"DELETE FROM {_table(model)}")
-    _apply(everything=True)
+        for table in (counts, lead):
+            cursor.execute(f"DELETE FROM {table}")
+    for where in _batches():
+        members = _members_sql(_facts(_table(OrderFact), sign=1, where=where))
+        _insert_days(counts, FactRollup, _counts_sql(members))
+        if _is_pg():
+            _insert_days(lead, LeadTimeRollup, _histograms_sql(members))
+        else:
+            _apply_histograms_python(members)
+    _roll_up(counts, FactRollup)
+    if _is_pg():
+        _roll_up(lead, LeadTimeRollup)
 
 
-def mark_changed(*, ids: list[int] | None = None, since=None) -> None:
+def changed_scope(column: str) -> str:
+    """``column`` is one of the orders of this refresh (``mark_changed``)."""
+    ids = f"SELECT order_id FROM {CHANGED}"
+    return f"{column} = ANY(ARRAY({ids}))" if _is_pg() else f"{column} IN ({ids})"
+
+
+def mark_changed(*, ids: list[int] | None = None, since=None) -> int:
     """The orders this refresh rewrites: ``ids``, or those with an event at
-    or after ``since`` (a database value); into the temporary table ``CHANGED``."""
+    or after ``since`` (a database value); into the temporary table
+    ``CHANGED``. Returns how many."""
     drop()
-    temp = "CREATE TEMPORARY TABLE {name} ({columns})" + (" ON COMMIT DROP" if _is_pg() else "")
     with connection.cursor() as cursor:
-        cursor.execute(temp.format(name=CHANGED, columns="order_id integer PRIMARY KEY"))
+        cursor.execute(_temporary(CHANGED, "order_id integer PRIMARY KEY"))
         if ids is not None:
             if _is_pg():
                 cursor.execute(f"INSERT INTO {CHANGED} SELECT unnest(%s::integer[])", [ids])
             else:
                 cursor.executemany(f"INSERT INTO {CHANGED} VALUES (%s)", [(i,) for i in ids])
-        else:
-            cursor.execute(
-                f"INSERT INTO {CHANGED} SELECT DISTINCT order_id "
-                f"FROM {_table(OrderEvent)} WHERE created_at >= %s",
-                [since],
-            )
-        if _is_pg():
-            cursor.execute(f"ANALYZE {CHANGED}")
+            return len(ids)
+        cursor.execute(
+            f"INSERT INTO {CHANGED} SELECT DISTINCT order_id "
+            f"FROM {_table(OrderEvent)} WHERE created_at >= %s",
+            [since],
+        )
+        return cursor.rowcount
 
 
-def snapshot() -> None:
-    """The changed orders' facts as they are before the refresh rewrites them."""
-    create = "CREATE TEMPORARY TABLE {name}" + (" ON COMMIT DROP" if _is_pg() else "")
+def snapshot(name: str = OLD) -> None:
+    """The changed orders' facts as they are now: before the refresh rewrites
+    them (``OLD``), or after (``NEW``)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            create.format(name=OLD) + f" AS SELECT * FROM {_table(OrderFact)} "
-            f"WHERE order_id IN (SELECT order_id FROM {CHANGED})"
+            _temporary(name)
+            + " AS "
+            + _facts(_table(OrderFact), sign=1, where=changed_scope("order_id"))
         )
 
 
 def apply_changes() -> None:
-    """Take the snapshot's contribution out and the rewritten facts' in."""
-    _apply(everything=False)
+    """Take the ``OLD`` snapshot's contribution out and the rewritten facts'
+    in: each day's change, rolled up to the longer blocks, added to the rollup."""
+    _settings()
+    snapshot(NEW)
+    members = _members_sql(f"{_facts(NEW, sign=1)} UNION ALL {_facts(OLD, sign=-1)}")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _temporary(DELTA_COUNTS) + f" AS SELECT 0 AS level, d.* FROM ({_counts_sql(members)}) d"
+        )
+        if _is_pg():
+            cursor.execute(
+                _temporary(DELTA_HISTOGRAMS)
+                + f" AS SELECT 0 AS level, d.* FROM ({_histograms_sql(members)}) d"
+            )
+    _roll_up(DELTA_COUNTS, FactRollup)
+    _add(_table(FactRollup), FactRollup, DELTA_COUNTS)
+    if _is_pg():
+        _roll_up(DELTA_HISTOGRAMS, LeadTimeRollup)
+        _add(_table(LeadTimeRollup), LeadTimeRollup, DELTA_HISTOGRAMS)
+    else:
+        _apply_histograms_python(members)
     drop()
 
 
 def drop() -> None:
     with connection.cursor() as cursor:
-        for name in (OLD, CHANGED):
+        for name in (DELTA_HISTOGRAMS, DELTA_COUNTS, NEW, OLD, CHANGED):
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
