@@ -64,16 +64,6 @@ def _layout(model) -> tuple[str, list[str]]:
     return "dim, member, stage", ["n", "hist"]
 
 
-def _insert_days(table: str, model, select: str) -> None:
-    """Level 0 (days) of ``model``'s layout into ``table`` from ``select``."""
-    keys, values = _layout(model)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (level, day, {keys}, {', '.join(values)}) "
-            f"SELECT 0, day, {keys}, {', '.join(values)} FROM ({select}) d"
-        )
-
-
 def _roll_up(table: str, model) -> None:
     """Every longer block of ``table`` as the sum of the blocks one level
     down (each level's blocks are whole blocks of the one below)."""
@@ -89,17 +79,23 @@ def _roll_up(table: str, model) -> None:
             )
 
 
-def _add(table: str, model, delta: str) -> None:
-    """Add the cells of ``delta`` (every level) to the rollup ``table``."""
+def _add(table: str, model, cells: str) -> None:
+    """Add ``cells`` (a table or a subquery with every column) to ``table``,
+    cell by cell."""
     keys, values = _layout(model)
     updates = ", ".join(f"{v} = {table}.{v} + excluded.{v}" for v in values)
     columns = f"level, day, {keys}, {', '.join(values)}"
     conflict = "dim, level, day, " + keys.split(", ", 1)[1]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {delta} WHERE 1 = 1 "
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {cells} WHERE 1 = 1 "
             f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
         )
+
+
+def _add_days(table: str, model, select: str) -> None:
+    """Add the days (level 0) that ``select`` gives to ``table``."""
+    _add(table, model, f"(SELECT 0 AS level, d.* FROM ({select}) d) days")
 
 
 def _apply_histograms_python(members: str) -> None:
@@ -187,9 +183,11 @@ def rebuild() -> None:
             cursor.execute(f"DELETE FROM {table}")
     for where in _batches():
         members = _members_sql(_facts(_table(OrderFact), sign=1, where=where))
-        _insert_days(counts, FactRollup, _counts_sql(members))
+        # Added, not inserted: a day that two batches share (a time zone's
+        # change at midnight) is summed like any other.
+        _add_days(counts, FactRollup, _counts_sql(members))
         if _is_pg():
-            _insert_days(lead, LeadTimeRollup, _histograms_sql(members))
+            _add_days(lead, LeadTimeRollup, _histograms_sql(members))
         else:
             _apply_histograms_python(members)
     _roll_up(counts, FactRollup)
